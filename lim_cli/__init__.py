@@ -1,0 +1,1 @@
+"""The ``lim`` command line: bootstrap, admin and scripting."""

@@ -1,0 +1,3 @@
+from lim_cli.main import run
+
+run()

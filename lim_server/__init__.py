@@ -1,0 +1,1 @@
+"""The lim server: gateways, services, storage and the HTTP API."""

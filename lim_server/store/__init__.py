@@ -1,0 +1,38 @@
+"""Storage: the SQLite engine and one repository per kind of record.
+
+The services only talk to the repositories (:class:`Store` and its
+attributes), never to SQL. A second backend (PostgreSQL) provides the same
+repository classes over its own engine; nothing above this package changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .apps import AppStore
+from .database import Database
+from .messages import MessageStore
+from .users import UserStore
+
+
+class Store:
+    """The repositories over one database."""
+
+    def __init__(self, path: Path | str, *, synchronous: str = "FULL", node_id=0):
+        self.db = Database(path, synchronous=synchronous)
+        self.node_id = node_id
+        self.apps: AppStore
+        self.users: UserStore
+        self.messages: MessageStore
+
+    def open(self) -> None:
+        self.db.open()
+        self.apps = AppStore(self.db)
+        self.users = UserStore(self.db)
+        self.messages = MessageStore(self.db, self.node_id)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+__all__ = ["Database", "Store"]

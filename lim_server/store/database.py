@@ -1,0 +1,215 @@
+"""SQLite with one writer thread doing group commit, and readers beside it.
+
+Every change goes through :meth:`Database.write`: the operation is queued to
+the writer thread, which takes all queued operations at once, runs each in a
+savepoint inside one transaction, commits, and only then resolves their
+futures. A caller that awaits ``write`` therefore knows its change is
+durable, and a busy server pays one fsync for many operations.
+
+Reads run on the caller's thread against a separate connection. In WAL mode
+they see the last committed state and never block the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .migrations import migrate
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Operation = Callable[..., Any]
+
+MAX_BATCH = 4096
+_STOP = object()
+
+
+def connect(path: Path | str, *, synchronous: str = "FULL") -> sqlite3.Connection:
+    """Open a connection with the pragmas every lim connection uses."""
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=30
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA cache_size=-65536")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    return conn
+
+
+class Database:
+    """The storage engine under every repository.
+
+    ``synchronous`` is SQLite's pragma: ``FULL`` (the default) fsyncs every
+    commit, so an acked change survives power loss; ``NORMAL`` survives a
+    crash of the process but not of the machine.
+    """
+
+    def __init__(self, path: Path | str, *, synchronous: str = "FULL") -> None:
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self.batches = 0
+        self.operations = 0
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._reader: sqlite3.Connection | None = None
+        self._write_conn: sqlite3.Connection | None = None
+
+    # lifecycle
+
+    def open(self) -> None:
+        """Create or migrate the database file and start the writer thread."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._write_conn = connect(self.path, synchronous=self.synchronous)
+        migrate(self._write_conn)
+        self._reader = connect(self.path, synchronous=self.synchronous)
+        self._writer = threading.Thread(
+            target=self._run_writer, name="lim-writer", daemon=True
+        )
+        self._writer.start()
+
+    def close(self) -> None:
+        """Commit everything queued so far, then stop the writer."""
+        if self._writer is not None:
+            self._queue.put(_STOP)
+            self._writer.join()
+            self._writer = None
+        for conn in (self._reader, self._write_conn):
+            if conn is not None:
+                conn.close()
+        self._reader = self._write_conn = None
+
+    # writes
+
+    def submit(self, operation: Operation, *args: Any) -> asyncio.Future[Any]:
+        """Queue ``operation(conn, *args)`` for the writer; return its future.
+
+        Operations run in submission order, so callers that submit without
+        awaiting in between keep their relative order.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queue.put((operation, args, future, loop))
+        return future
+
+    async def write(self, operation: Operation, *args: Any) -> Any:
+        """Run ``operation(conn, *args)`` in the writer; return once committed."""
+        return await self.submit(operation, *args)
+
+    def write_blocking(self, operation: Operation, *args: Any) -> Any:
+        """Run an operation from a thread without a running event loop."""
+        done = threading.Event()
+        box: list[Any] = []
+
+        def finish(outcome: Any) -> None:
+            box.append(outcome)
+            done.set()
+
+        self._queue.put((operation, args, finish, None))
+        done.wait()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+    def _run_writer(self) -> None:
+        conn = self._write_conn
+        assert conn is not None
+        stopping = False
+        while not stopping:
+            batch = [self._queue.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if batch[-1] is _STOP or _STOP in batch:
+                stopping = True
+                batch = [item for item in batch if item is not _STOP]
+            if batch:
+                self._commit_batch(conn, batch)
+
+    def _commit_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
+        outcomes: list[Any] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for operation, args, _, _ in batch:
+                outcomes.append(self._run_one(conn, operation, args))
+            conn.execute("COMMIT")
+        except Exception as exc:  # the commit itself failed: nothing is durable
+            log.exception("group commit of %d operations failed", len(batch))
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            outcomes = [exc] * len(batch)
+
+        self.batches += 1
+        self.operations += len(batch)
+        _resolve(batch, outcomes)
+
+    @staticmethod
+    def _run_one(conn: sqlite3.Connection, operation: Operation, args: Any) -> Any:
+        # A savepoint per operation lets one failure leave the batch intact.
+        conn.execute("SAVEPOINT op")
+        try:
+            result = operation(conn, *args)
+        except Exception as exc:
+            conn.execute("ROLLBACK TO op")
+            conn.execute("RELEASE op")
+            return exc
+        conn.execute("RELEASE op")
+        return result
+
+    # reads
+
+    @property
+    def reader(self) -> sqlite3.Connection:
+        if self._reader is None:
+            raise RuntimeError("the database is not open")
+        return self._reader
+
+    def query_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.reader.execute(sql, tuple(params)).fetchone()
+        return row
+
+    def query_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        return self.reader.execute(sql, tuple(params)).fetchall()
+
+
+def _resolve(batch: list[Any], outcomes: list[Any]) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any]]] = {}
+    for (_, _, future, loop), outcome in zip(batch, outcomes, strict=True):
+        if loop is None:
+            future(outcome)
+        else:
+            by_loop.setdefault(loop, []).append((future, outcome))
+
+    # One wake-up of each event loop per batch, not one per operation.
+    for loop, pairs in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, pairs)
+        except RuntimeError:
+            log.warning("event loop closed before %d results arrived", len(pairs))
+
+
+def _settle(pairs: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    for future, outcome in pairs:
+        if future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
