@@ -7,10 +7,12 @@ need them, so that ``lim send`` and friends start fast.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
 from . import serve, tokens
+from .common import Options
 
 app = typer.Typer(
     name="lim",
@@ -20,6 +22,34 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    server: str = typer.Option(
+        None, "--server", envvar="LIM_SERVER", help="HTTP API URL of the server."
+    ),
+    token: str = typer.Option(
+        None, "--token", envvar="LIM_TOKEN", help="userSign to call the API with."
+    ),
+    data_dir: Path = typer.Option(
+        None,
+        "--data-dir",
+        "-d",
+        envvar="LIM_DATA_DIR",
+        help="Local server data directory (act as its admin).",
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log to stderr."),
+) -> None:
+    """lim: a self-hosted instant-messaging server, admin CLI and chat client."""
+    if verbose:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG)
+    ctx.obj = Options(server, token, data_dir)
+
 
 serve.register(app)
 tokens.register(app)
