@@ -46,7 +46,9 @@ class HttpApi:
                 90000, f"server answered HTTP {response.status_code} without JSON"
             ) from None
         if reply.get("code") != 200:
-            raise LimClientError(reply.get("code", 0), reply.get("msg", ""), reply.get("data"))
+            raise LimClientError(
+                reply.get("code", 0), reply.get("msg", ""), reply.get("data")
+            )
         return reply.get("data")
 
     def get(self, path: str) -> Any:
@@ -86,7 +88,9 @@ class AsyncHttpApi:
             raise ConnectionError(f"cannot reach {self.base_url}: {exc}") from exc
         reply = response.json()
         if reply.get("code") != 200:
-            raise LimClientError(reply.get("code", 0), reply.get("msg", ""), reply.get("data"))
+            raise LimClientError(
+                reply.get("code", 0), reply.get("msg", ""), reply.get("data")
+            )
         return reply.get("data")
 
     async def aclose(self) -> None:

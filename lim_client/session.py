@@ -99,7 +99,9 @@ class ClientSession:
         finally:
             self._pending.pop(rid, None)
         if reply.get("code") != 200:
-            raise LimClientError(reply.get("code", 0), reply.get("msg", ""), reply.get("data"))
+            raise LimClientError(
+                reply.get("code", 0), reply.get("msg", ""), reply.get("data")
+            )
         return reply.get("data")
 
     async def login(
@@ -128,7 +130,9 @@ class ClientSession:
 
     async def api(self, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call an HTTP API operation over this socket."""
-        return await self.request(Command.API_REQUEST, {"path": path, "body": body or {}})
+        return await self.request(
+            Command.API_REQUEST, {"path": path, "body": body or {}}
+        )
 
     async def ping(self) -> int:
         await self.send(Command.PING, {})
