@@ -1,0 +1,1 @@
+"""``lim chat``: the Textual chat client over :mod:`lim_client`."""
