@@ -24,7 +24,7 @@ def serve(
     tcp_port: int = typer.Option(None, "--tcp-port", help="TCP port [7701]."),
     http_port: int = typer.Option(None, "--http-port", help="HTTP API port [7780]."),
     ssh_port: int = typer.Option(
-        None, "--ssh-port", help="SSH chat port; -1 turns it off [-1]."
+        None, "--ssh-port", help="SSH chat port; -1 turns it off [2222]."
     ),
     synchronous: str = typer.Option(
         None, "--synchronous", help="SQLite durability: FULL or NORMAL [FULL]."

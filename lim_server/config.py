@@ -41,7 +41,7 @@ class ServerConfig(BaseModel):
     ws_port: int = Field(default=7700, ge=0, le=65535)
     tcp_port: int = Field(default=7701, ge=0, le=65535)
     http_port: int = Field(default=7780, ge=-1, le=65535)
-    ssh_port: int = Field(default=-1, ge=-1, le=65535)
+    ssh_port: int = Field(default=2222, ge=-1, le=65535)
     node_id: int = Field(default=0, ge=0, le=1023)
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     max_body: int = Field(default=1 << 20, ge=1024, le=64 << 20)
@@ -126,7 +126,8 @@ max_buffer = {config.max_buffer}
 login_timeout = {config.login_timeout}
 idle_timeout = {config.idle_timeout}
 
-# Chat over SSH: sessions in total and per user.
+# Chat over SSH (`ssh -p 2222 alice@host`, see docs/chat.md): sessions in
+# total and per user. The host key is kept in the data directory.
 ssh_max_sessions = {config.ssh_max_sessions}
 ssh_max_sessions_per_user = {config.ssh_max_sessions_per_user}
 
