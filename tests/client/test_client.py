@@ -158,3 +158,70 @@ async def test_outbox_survives_a_client_crash_and_resends_with_the_same_id(
     assert stored[0]["message_key"] == first.body["messageKey"]
     assert stored[0]["sequence"] == 1
     await reopened.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_messages_written_while_the_server_restarts_are_sent_once(
+    make_harness, tmp_path
+):
+    port = free_port()
+    first = await make_harness(ws_port=port)
+    await first.user("alice")
+    await first.user("bob")
+    client = make_client(first, "bob", tmp_path / "bob.db")
+    client.start()
+    await client.wait_online()
+    client.send_text(CONV, "before the restart")
+    await until(lambda: not client.cache.outbox())
+
+    await first.server.stop()
+    await until(lambda: client.state is not State.ONLINE)
+    client.send_text(CONV, "during the restart")
+    assert [row["state"] for row in client.cache.outbox()] == ["pending"]
+
+    second = await make_harness(ws_port=port)
+    await client.wait_online(timeout=30)
+    await until(lambda: not client.cache.outbox())
+
+    alice = await second.device("alice")
+    history = await alice.api("/v1/message/history", {"conversationId": CONV})
+    assert [m["messageBody"]["text"] for m in history] == [
+        "before the restart",
+        "during the restart",
+    ]
+    assert texts(client.cache) == ["before the restart", "during the restart"]
+    await client.stop()
+    await alice.close()
+    await second.server.stop()
+
+
+async def test_older_history_loads_before_the_first_sync_window(harness, tmp_path):
+    from lim_client import sync
+
+    await harness.user("alice")
+    await harness.user("bob")
+    alice = await harness.device("alice")
+    for n in range(1, 13):
+        await alice.send_message("bob", f"m{n}")
+
+    window = sync.FIRST_WINDOW
+    sync.FIRST_WINDOW = 5
+    try:
+        client = make_client(harness, "bob", tmp_path / "bob.db")
+        client.start()
+        await client.wait_online()
+    finally:
+        sync.FIRST_WINDOW = window
+    assert texts(client.cache) == [f"m{n}" for n in range(8, 13)]
+
+    assert await client.load_older(CONV, limit=4) == 4
+    assert texts(client.cache)[0] == "m4"
+    assert await client.load_older(CONV, limit=10) == 3
+    assert await client.load_older(CONV) == 0
+    assert [m["sequence"] for m in client.cache.messages(CONV)] == list(range(1, 13))
+    await client.stop()

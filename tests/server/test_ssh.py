@@ -173,10 +173,16 @@ async def test_registered_key_reaches_the_chat_ui_and_chats(ssh_harness, tmp_pat
 
         # Bytes that are not UTF-8 do not hurt the session.
         await tmux(socket, "send-keys", "-t", "ssh", "-H", "ff", "fe", "c3")
-        await tmux(socket, "send-keys", "-t", "ssh", "C-u")
         await tmux(socket, "send-keys", "-t", "ssh", "-l", "hi bob")
         await tmux(socket, "send-keys", "-t", "ssh", "Enter")
-        event = await bob.next_event(1103, timeout=30)
+        try:
+            event = await bob.next_event(1103, timeout=30)
+        except TimeoutError:
+            screen = await tmux(socket, "capture-pane", "-p", "-t", "ssh")
+            logs = (harness.server.config.data_dir / "ssh-chat.log").read_text()
+            raise AssertionError(
+                f"bob got nothing; alice sees:\n{screen}\n{logs}"
+            ) from None
         assert event.body["messageBody"]["text"].endswith("hi bob")
 
         # A wider window reaches the app, which redraws to the new width.
@@ -195,3 +201,57 @@ async def test_registered_key_reaches_the_chat_ui_and_chats(ssh_harness, tmp_pat
             await asyncio.sleep(0.05)
     finally:
         await tmux(socket, "kill-server")
+
+
+async def test_sessions_are_bounded_per_user_and_end_when_the_client_leaves(
+    make_harness, tmp_path
+):
+    harness = await make_harness(ssh_port=0, ssh_max_sessions_per_user=1)
+    await harness.user("alice")
+    await harness.server.services.users.add_key(
+        harness.app_id, "alice", new_key(tmp_path / "key")
+    )
+    port = harness.server.addresses["ssh"][1]
+    gateway = harness.server.ssh.gateway
+    command = [
+        "ssh",
+        "-tt",
+        "-p",
+        str(port),
+        "-i",
+        str(tmp_path / "key"),
+        *SSH_OPTIONS,
+        "alice@127.0.0.1",
+    ]
+    loop = asyncio.get_running_loop()
+
+    first = await asyncio.create_subprocess_exec(
+        *command,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    deadline = loop.time() + 30
+    while gateway.sessions != {"alice": 1}:
+        assert loop.time() < deadline, "the first session never opened"
+        await asyncio.sleep(0.05)
+    child = next(iter(gateway.children))
+
+    second = await asyncio.create_subprocess_exec(
+        *command,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    out, _ = await asyncio.wait_for(second.communicate(), 30)
+    assert second.returncode == 1
+    assert b"already has 1 ssh sessions" in out
+
+    # The client goes away: its chat process is ended and the slot freed.
+    first.kill()
+    await first.wait()
+    deadline = loop.time() + 30
+    while gateway.sessions or child.returncode is None:
+        assert loop.time() < deadline, "the session outlived its client"
+        await asyncio.sleep(0.05)
+    await harness.server.stop()

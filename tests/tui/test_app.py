@@ -147,3 +147,58 @@ async def test_msg_command_starts_a_conversation_and_help_lists_keys(harness, tm
         app.save_screenshot("chat-help.svg", str(SHOTS))
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_message_written_offline_is_pending_until_the_server_acks(
+    harness, tmp_path
+):
+    import socket
+
+    await harness.user("alice")
+    await harness.user("bob")
+    alice = await harness.device("alice")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"ws://127.0.0.1:{sock.getsockname()[1]}/ws"
+    client = make_client(harness, "bob", tmp_path / "bob.db", url=dead)
+    app = ChatApp(client)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: "offline" in str(app.query_one("#status").render()))
+        await pilot.press(*"/msg alice later", "enter")
+        await until(lambda: "later …" in log_text(app))
+        await pilot.pause()
+        app.save_screenshot("chat-offline.svg", str(SHOTS))
+
+        client.url = harness.url("ws")  # the network comes back
+        event = await alice.next_event(1103, timeout=20)
+        assert event.body["messageBody"]["text"] == "later"
+        await until(lambda: "later ✓" in log_text(app))
+        assert "online" in str(app.query_one("#status").render())
+
+
+async def test_toasts_come_for_other_conversations_unless_muted(harness, tmp_path):
+    await harness.user("alice")
+    await harness.user("bob")
+    await harness.user("carol")
+    await harness.user("dave")
+    alice = await harness.device("alice")
+    carol = await harness.device("carol")
+    dave = await harness.device("dave")
+    await alice.send_message("bob", "open me")
+
+    app = await started(harness, tmp_path)
+    async with app.run_test(size=(100, 30)):
+        await until(lambda: "open me" in log_text(app))
+        await dave.send_message("bob", "first from dave")
+        await until(lambda: app.cache.conversation("p2p|bob|dave") is not None)
+        app.cache.upsert_conversation("p2p|bob|dave", muted=1)
+
+        await dave.send_message("bob", "muted words")
+        await carol.send_message("bob", "loud words")
+        await alice.send_message("bob", "in the open one")
+        await until(lambda: "in the open one" in log_text(app))
+        await until(lambda: any("loud" in n.message for n in app._notifications))
+
+        messages = [n.message for n in app._notifications]
+        assert "muted words" not in messages
+        assert "in the open one" not in messages
