@@ -129,18 +129,18 @@ def resolve_chat(
     if not server or not token:
         fail("no server: start 'lim serve', pass --server and --token, or 'lim login'")
     try:
-        sign, _ = parse_user_sign(token)
+        fields, _ = parse_user_sign(token)
     except TokenError as exc:
         fail(f"the token is not valid: {exc}")
-    if as_user and as_user != sign.identifier:
-        fail(f"the token is for {sign.identifier}, not {as_user}", 2)
+    if as_user and as_user != fields.identifier:
+        fail(f"the token is for {fields.identifier}, not {as_user}", 2)
     url = gateway_url(server, transport)
     parts = urlsplit(url)
     fixed = token
     return ChatTarget(
         url,
-        sign.app_id,
-        sign.identifier,
+        fields.app_id,
+        fields.identifier,
         lambda: fixed,
         f"{parts.hostname}:{parts.port}",
     )

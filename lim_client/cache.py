@@ -67,7 +67,7 @@ class Cache:
 
     def _create(self) -> None:
         db = self.db
-        db["conversations"].create(
+        db.table("conversations").create(
             {
                 "conversation_id": str,
                 "conversation_type": int,
@@ -94,7 +94,7 @@ class Cache:
                 "last_time": 0,
             },
         )
-        db["messages"].create(
+        db.table("messages").create(
             {
                 "conversation_id": str,
                 "sequence": int,
@@ -112,10 +112,10 @@ class Cache:
             if_not_exists=True,
             defaults={"recalled": 0, "status": "sent"},
         )
-        db["messages"].create_index(["message_key"], if_not_exists=True)
+        db.table("messages").create_index(["message_key"], if_not_exists=True)
         if "messages_fts" not in db.table_names():
-            db["messages"].enable_fts(["text"], create_triggers=True)
-        db["outbox"].create(
+            db.table("messages").enable_fts(["text"], create_triggers=True)
+        db.table("outbox").create(
             {
                 "message_id": str,
                 "conversation_id": str,
@@ -130,20 +130,22 @@ class Cache:
             pk="message_id",
             if_not_exists=True,
         )
-        db["profiles"].create(
+        db.table("profiles").create(
             {"user_id": str, "nickname": str, "data": str},
             pk="user_id",
             if_not_exists=True,
         )
-        db["cursors"].create({"name": str, "value": int}, pk="name", if_not_exists=True)
+        db.table("cursors").create(
+            {"name": str, "value": int}, pk="name", if_not_exists=True
+        )
         # Rows of the synced kinds the server offers beyond conversations
         # (friends, requests, groups ...), keyed by kind and the row's key.
-        db["rows"].create(
+        db.table("rows").create(
             {"kind": str, "key": str, "sequence": int, "data": str, "deleted": int},
             pk=("kind", "key"),
             if_not_exists=True,
         )
-        db["presence"].create(
+        db.table("presence").create(
             {"user_id": str, "online": int, "status": int, "text": str},
             pk="user_id",
             if_not_exists=True,
@@ -158,13 +160,13 @@ class Cache:
         return int(row[0]) if row else 0
 
     def set_cursor(self, name: str, value: int) -> None:
-        self.db["cursors"].upsert({"name": name, "value": value}, pk="name")
+        self.db.table("cursors").upsert({"name": name, "value": value}, pk="name")
 
     # conversations
 
     def conversation(self, conversation_id: str) -> dict[str, Any] | None:
         rows = list(
-            self.db["conversations"].rows_where(
+            self.db.table("conversations").rows_where(
                 "conversation_id = ?", [conversation_id]
             )
         )
@@ -172,7 +174,7 @@ class Cache:
 
     def upsert_conversation(self, conversation_id: str, **fields: Any) -> None:
         with self.db.conn:
-            self.db["conversations"].upsert(
+            self.db.table("conversations").upsert(
                 {"conversation_id": conversation_id, **fields}, pk="conversation_id"
             )
 
@@ -265,7 +267,7 @@ class Cache:
             where += " AND sequence < ?"
             args.append(before)
         rows = list(
-            self.db["messages"].rows_where(
+            self.db.table("messages").rows_where(
                 where, args, order_by="sequence DESC", limit=limit
             )
         )
@@ -363,7 +365,7 @@ class Cache:
             "error": "",
         }
         with self.db.conn:
-            self.db["outbox"].insert(row, pk="message_id", ignore=True)
+            self.db.table("outbox").insert(row, pk="message_id", ignore=True)
             self.db.execute(
                 "INSERT INTO conversations (conversation_id, conversation_type,"
                 " peer_id, last_time) VALUES (?, ?, ?, ?)"
@@ -375,16 +377,16 @@ class Cache:
 
     def outbox(self, conversation_id: str | None = None) -> list[dict[str, Any]]:
         if conversation_id is None:
-            return list(self.db["outbox"].rows_where(order_by="created_at"))
+            return list(self.db.table("outbox").rows_where(order_by="created_at"))
         return list(
-            self.db["outbox"].rows_where(
+            self.db.table("outbox").rows_where(
                 "conversation_id = ?", [conversation_id], order_by="created_at"
             )
         )
 
     def acked(self, message_id: str, ack: dict[str, Any], me: str) -> str | None:
         """Move an acknowledged message from the outbox into the messages."""
-        rows = list(self.db["outbox"].rows_where("message_id = ?", [message_id]))
+        rows = list(self.db.table("outbox").rows_where("message_id = ?", [message_id]))
         if not rows:
             return None
         row = rows[0]
@@ -400,24 +402,26 @@ class Cache:
             "messageTime": ack.get("messageTime", row["created_at"]),
         }
         with self.db.conn:
-            self.db["outbox"].delete(message_id)
+            self.db.table("outbox").delete(message_id)
         self.add_messages([wire])
         return str(row["conversation_id"])
 
     def fail(self, message_id: str, error: str) -> None:
         with self.db.conn:
-            self.db["outbox"].update(message_id, {"state": "failed", "error": error})
+            self.db.table("outbox").update(
+                message_id, {"state": "failed", "error": error}
+            )
 
     def drop(self, message_id: str) -> None:
         with self.db.conn:
-            self.db["outbox"].delete(message_id)
+            self.db.table("outbox").delete(message_id)
 
     # profiles, synced rows, presence
 
     def put_profiles(self, users: list[dict[str, Any]]) -> None:
         with self.db.conn:
             for user in users:
-                self.db["profiles"].upsert(
+                self.db.table("profiles").upsert(
                     {
                         "user_id": user["userId"],
                         "nickname": user.get("nickname") or "",
@@ -427,11 +431,11 @@ class Cache:
                 )
 
     def profile(self, user_id: str) -> dict[str, Any] | None:
-        rows = list(self.db["profiles"].rows_where("user_id = ?", [user_id]))
+        rows = list(self.db.table("profiles").rows_where("user_id = ?", [user_id]))
         return json.loads(rows[0]["data"]) if rows else None
 
     def display_name(self, user_id: str) -> str:
-        rows = list(self.db["profiles"].rows_where("user_id = ?", [user_id]))
+        rows = list(self.db.table("profiles").rows_where("user_id = ?", [user_id]))
         if rows and rows[0]["nickname"]:
             return str(rows[0]["nickname"])
         return user_id
@@ -439,7 +443,7 @@ class Cache:
     def put_rows(self, kind: str, rows: list[tuple[str, int, dict, bool]]) -> None:
         with self.db.conn:
             for key, sequence, data, deleted in rows:
-                self.db["rows"].upsert(
+                self.db.table("rows").upsert(
                     {
                         "kind": kind,
                         "key": key,
@@ -453,14 +457,14 @@ class Cache:
     def rows(self, kind: str) -> list[dict[str, Any]]:
         return [
             json.loads(row["data"])
-            for row in self.db["rows"].rows_where(
+            for row in self.db.table("rows").rows_where(
                 "kind = ? AND deleted = 0", [kind], order_by="key"
             )
         ]
 
     def set_presence(self, user_id: str, online: bool, status=0, text="") -> None:
         with self.db.conn:
-            self.db["presence"].upsert(
+            self.db.table("presence").upsert(
                 {
                     "user_id": user_id,
                     "online": int(online),
@@ -471,7 +475,7 @@ class Cache:
             )
 
     def presence(self) -> dict[str, dict[str, Any]]:
-        return {row["user_id"]: row for row in self.db["presence"].rows}
+        return {row["user_id"]: row for row in self.db.table("presence").rows}
 
 
 def wire_to_row(wire: dict[str, Any], status: str = "sent") -> dict[str, Any]:

@@ -333,7 +333,7 @@ class LimClient:
 
     def retry(self, message_id: str) -> None:
         with self.cache.db.conn:
-            self.cache.db["outbox"].update(message_id, {"state": "pending"})
+            self.cache.db.table("outbox").update(message_id, {"state": "pending"})
         if self.state is State.ONLINE:
             self._flush_outbox()
 

@@ -190,7 +190,7 @@ class Syncer:
 
     async def fetch_profiles(self, user_ids: list[str] | None = None) -> None:
         if user_ids is None:
-            known = {row["user_id"] for row in self.cache.db["profiles"].rows}
+            known = {row["user_id"] for row in self.cache.db.table("profiles").rows}
             wanted = set()
             for conversation in self.cache.conversations(self.me):
                 peer = peer_of(conversation, self.me)

@@ -144,8 +144,10 @@ class ChatApp(App[None]):
             self.connection = event.state.value
             self.render_status()
         elif isinstance(event, ConversationChanged | Synced):
-            changed = getattr(event, "conversation_ids", None) or getattr(
-                event, "changed", set()
+            changed: set[str] = (
+                event.conversation_ids
+                if isinstance(event, ConversationChanged)
+                else event.changed
             )
             self.refresh_sidebar()
             if self.current is None:
@@ -435,7 +437,7 @@ class ChatApp(App[None]):
             name = entry.label.lstrip("#")
             items.append((entry.key, name, entry.label))
             seen.add(name)
-        for row in self.cache.db["profiles"].rows:
+        for row in self.cache.db.table("profiles").rows:
             user_id = row["user_id"]
             if user_id != self.me and user_id not in seen:
                 items.append((f"user:{user_id}", user_id, row["nickname"] or user_id))

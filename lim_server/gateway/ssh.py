@@ -231,6 +231,7 @@ class LimSshServer(asyncssh.SSHServer):
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         fingerprint = key.get_fingerprint("sha256")
         services = self.gateway.server.services
+        keys: Any
         try:
             keys = services.users.keys(self.gateway.app_id, username)
         except ProtocolError:
