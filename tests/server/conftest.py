@@ -37,6 +37,25 @@ def drain(session: ClientSession, command: int | None = None) -> list[Event]:
     return events
 
 
+async def collect(
+    session: ClientSession, command: int | None = None, timeout: float = 10.0
+) -> list[Event]:
+    """Every event the server sent before answering a PING sent now.
+
+    The server handles a connection's frames in order, so anything it pushed
+    before the PING reply has arrived by the time the reply does.
+    """
+    await session.send(Command.PING, {})
+    events: list[Event] = []
+    while True:
+        event = await asyncio.wait_for(session.events.get(), timeout)
+        if event.command == Command.PING:
+            break
+        if command is None or event.command == command:
+            events.append(event)
+    return events
+
+
 class RawClient:
     """A TCP client that speaks frames with no client library in between."""
 

@@ -9,7 +9,7 @@ import pytest
 from lim_client.session import ClientSession
 from lim_protocol.commands import ClientType, Command
 
-from .conftest import drain, wait_closed
+from .conftest import collect, drain, wait_closed
 
 IOS, ANDROID, WEB, MAC, LINUX, API = (
     ClientType.IOS,
@@ -39,8 +39,7 @@ async def assert_kicked_by(old: ClientSession, new: ClientSession) -> None:
 
 async def assert_still_online(harness: Any, *sessions: ClientSession) -> None:
     for session in sessions:
-        assert await session.ping() > 0
-        assert not drain(session, Command.MUTUAL_LOGIN)
+        assert not await collect(session, Command.MUTUAL_LOGIN)
     online = harness.server.router.devices(harness.app_id, "alice")
     online_imeis = {device.imei for device in online}
     assert {session.imei for session in sessions} <= online_imeis
