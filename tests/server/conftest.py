@@ -66,8 +66,10 @@ class RawClient:
         self.frames: list[Frame] = []
 
     @classmethod
-    async def connect(cls, address: tuple[str, int], **options: Any) -> RawClient:
-        reader, writer = await asyncio.open_connection(*address, **options)
+    async def connect(
+        cls, address: tuple[str, int] | None, **options: Any
+    ) -> RawClient:
+        reader, writer = await asyncio.open_connection(*(address or ()), **options)
         return cls(reader, writer)
 
     async def send_bytes(self, data: bytes) -> None:

@@ -1,0 +1,59 @@
+"""A device that stops reading is cut off; everyone else keeps going."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+from lim_protocol.commands import Command
+
+from .conftest import RawClient, collect, login_raw
+
+MESSAGES = 120
+TEXT = "x" * 60_000
+
+
+async def stalled_client(harness: Any, user_id: str) -> RawClient:
+    """A logged-in TCP client with a tiny receive window that never reads."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, harness.server.addresses["tcp"])
+    client = await RawClient.connect(None, sock=sock)
+    await login_raw(client, harness, user_id)
+    return client
+
+
+async def test_a_device_that_stops_reading_is_cut_off_and_others_get_everything(
+    make_harness: Any,
+) -> None:
+    harness = await make_harness(max_buffer=65536)
+    for user_id in ("alice", "carol", "bob"):
+        await harness.user(user_id)
+    stalled = await stalled_client(harness, "bob")
+    reader = await harness.device("bob")
+    other_reader = await harness.device("bob", transport="ws")
+    senders = [await harness.device("alice"), await harness.device("carol")]
+
+    async def send_all(sender: Any) -> list[dict[str, Any]]:
+        return [
+            await sender.send_message("bob", TEXT, message_id=f"{sender.imei}-{n}")
+            for n in range(MESSAGES)
+        ]
+
+    acks = await asyncio.gather(*(send_all(sender) for sender in senders))
+
+    gateway = harness.server.gateway
+    assert gateway.slow_consumers == 1
+    assert all(len(sent) == MESSAGES for sent in acks)
+    expected = {ack["messageKey"] for sent in acks for ack in sent}
+    for device in (reader, other_reader):
+        pushes = await collect(device, Command.MSG_P2P)
+        assert {push.body["messageKey"] for push in pushes} == expected
+    online = harness.server.router.devices(harness.app_id, "bob")
+    assert sorted(device.imei for device in online) == sorted(
+        [reader.imei, other_reader.imei]
+    )
+    assert await stalled.wait_eof() is not None
+    await stalled.close()
