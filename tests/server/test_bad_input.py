@@ -8,7 +8,7 @@ import struct
 from typing import Any
 
 import pytest
-from pydantic_core import from_json
+from pydantic_core import from_json, to_json
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -241,6 +241,38 @@ async def test_a_websocket_message_over_the_size_limit_closes_the_connection(
 
     async with ws_connect(ws_url(harness), ping_interval=None) as ws:
         await ws.send(frame)
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 10)
+        assert ws.close_code == 1009
+
+    await assert_server_still_serves(harness)
+
+
+async def test_a_fragmented_websocket_message_is_one_frame(users: Any) -> None:
+    login = encode_frame(
+        Command.LOGIN,
+        to_json({"userId": "alice", "userSign": users.token("alice"), "rid": "r1"}),
+        app_id=users.app_id,
+        client_type=1,
+    )
+    async with ws_connect(ws_url(users), ping_interval=None) as ws:
+        await ws.send([login[:10], login[10:40], login[40:]])
+        answer = from_json((await asyncio.wait_for(ws.recv(), 10))[28:])
+
+    assert answer["code"] == 200
+    assert answer["rid"] == "r1"
+
+
+async def test_a_fragmented_websocket_message_over_the_limit_is_refused(
+    make_harness: Any,
+) -> None:
+    harness = await make_harness(max_body=4096)
+    await harness.user("alice")
+    await harness.user("bob")
+    frame = encode_frame(Command.PING, b" " * 10_000, app_id=harness.app_id)
+
+    async with ws_connect(ws_url(harness), ping_interval=None) as ws:
+        await ws.send([frame[i : i + 1000] for i in range(0, len(frame), 1000)])
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 10)
         assert ws.close_code == 1009
