@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect as ws_connect
 from lim_protocol.commands import Command
 from lim_protocol.frames import HEADER_SIZE, encode_frame
 
-from .conftest import RawClient, collect, login_raw
+from .conftest import RawClient, collect, login_raw, wait_until
 
 MESSAGES = 120
 TEXT = "x" * 60_000
@@ -79,3 +79,24 @@ async def test_a_device_that_stops_reading_is_cut_off_and_others_get_everything(
         await stalled.close()
     else:
         stalled.transport.abort()
+
+
+async def test_stopping_the_server_cuts_off_a_client_that_stopped_reading(
+    make_harness: Any,
+) -> None:
+    harness = await make_harness(max_buffer=1 << 26)
+    harness.server.gateway.settings.shutdown_grace = 0.2
+    await harness.user("alice")
+    await harness.user("bob")
+    stalled = await stalled_client(harness, "bob", "tcp")
+    alice = await harness.device("alice")
+    (session,) = harness.server.router.devices(harness.app_id, "bob")
+
+    for n in range(MESSAGES):
+        await alice.send_message("bob", TEXT, message_id=f"m{n}")
+    await wait_until(lambda: session._buffered() > 1 << 20)
+
+    await asyncio.wait_for(harness.stop(), 10)
+
+    assert not harness.server.gateway.sessions
+    await stalled.close()
