@@ -225,7 +225,7 @@ class GroupMessenger:
         states = self.store.groups.read_states(caller.app_id, group_id)
         senders = self.store.groups.senders(caller.app_id, group_id, sequences)
 
-        counts = []
+        counts: list[dict[str, Any]] = []
         for sequence in sequences:
             if sequence not in senders:
                 counts.append({"messageSequence": sequence, "found": False})
