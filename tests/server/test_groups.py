@@ -14,6 +14,8 @@ from lim_protocol.commands import Command
 from lim_server.api.operations import dispatch
 from lim_server.models import LOCAL_ADMIN
 from lim_server.services.context import Caller
+from lim_server.services.groups import GroupService
+from lim_server.services.sync import SyncService
 
 _ids = itertools.count(1)
 
@@ -938,3 +940,28 @@ async def test_a_message_to_a_thousand_members_reaches_every_online_member(harne
         f"deliveries {1000 * last_s:.1f} ms after send, server push time "
         f"{1000 * fanout_s:.1f} ms ({1e6 * fanout_s / 999:.1f} us per recipient)"
     )
+
+
+async def test_the_visible_range_hook_keeps_an_earlier_hook(harness):
+    services = harness.server.services
+    sync = SyncService(services.store)
+    sync.visible_range = lambda caller, row: (2, 7)
+    GroupService(services.store, services.router, sync, services.messages)
+    await users(harness, "owner", "gone")
+    group_id = await make_group(harness, "owner", ("gone",))
+    sender = await harness.device("owner")
+    for i in range(3):
+        await send(sender, group_id, f"m{i}")
+    await op(
+        harness, "owner", "/v1/group/member/remove", groupId=group_id, memberId="gone"
+    )
+    p2p = {"conversation_type": 0, "start_sequence": 0, "last_sequence": 9}
+    group = {
+        "conversation_type": 1,
+        "peer_id": group_id,
+        "start_sequence": 0,
+        "last_sequence": 9,
+    }
+
+    assert sync.visible_range(caller(harness, "gone"), p2p) == (2, 7)
+    assert sync.visible_range(caller(harness, "gone"), group) == (2, 3)
