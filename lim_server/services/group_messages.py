@@ -14,6 +14,7 @@ every :data:`BATCH` members, so a big group never stalls other sessions.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import time
 from collections import deque
@@ -225,25 +226,38 @@ class GroupMessenger:
         states = self.store.groups.read_states(caller.app_id, group_id)
         senders = self.store.groups.senders(caller.app_id, group_id, sequences)
 
-        counts: list[dict[str, Any]] = []
-        for sequence in sequences:
-            if sequence not in senders:
-                counts.append({"messageSequence": sequence, "found": False})
-                continue
-            sender = senders[sequence]
-            eligible = [
-                state
-                for state in states
-                if state["join_sequence"] < sequence and state["member_id"] != sender
-            ]
-            read = sum(1 for state in eligible if state["read_sequence"] >= sequence)
-            counts.append(
-                {
-                    "messageSequence": sequence,
-                    "found": True,
-                    "fromId": sender,
-                    "readCount": read,
-                    "unreadCount": len(eligible) - read,
-                }
-            )
+        # Walk the sequences upwards, letting in each member once the message
+        # is after their join; count those whose read sequence reaches it.
+        by_join = sorted(states, key=lambda state: state["join_sequence"])
+        by_member = {state["member_id"]: state for state in states}
+        admitted: list[int] = []
+        next_member = 0
+        found: dict[int, dict[str, Any]] = {}
+        for sequence in sorted(set(sequences) & senders.keys()):
+            while (
+                next_member < len(by_join)
+                and by_join[next_member]["join_sequence"] < sequence
+            ):
+                bisect.insort(admitted, by_join[next_member]["read_sequence"])
+                next_member += 1
+            eligible = len(admitted)
+            read = eligible - bisect.bisect_left(admitted, sequence)
+
+            # The sender does not count, whether or not they have "read" it.
+            sender = by_member.get(senders[sequence])
+            if sender is not None and sender["join_sequence"] < sequence:
+                eligible -= 1
+                read -= sender["read_sequence"] >= sequence
+            found[sequence] = {
+                "messageSequence": sequence,
+                "found": True,
+                "fromId": senders[sequence],
+                "readCount": read,
+                "unreadCount": eligible - read,
+            }
+
+        counts = [
+            found.get(sequence, {"messageSequence": sequence, "found": False})
+            for sequence in sequences
+        ]
         return counts

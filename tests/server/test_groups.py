@@ -965,3 +965,37 @@ async def test_the_visible_range_hook_keeps_an_earlier_hook(harness):
 
     assert sync.visible_range(caller(harness, "gone"), p2p) == (2, 7)
     assert sync.visible_range(caller(harness, "gone"), group) == (2, 3)
+
+
+async def test_read_counts_leave_out_the_sender_and_later_joiners(harness):
+    await users(harness, "owner", "bob", "carol", "dave")
+    group_id = await make_group(harness, "owner", ("bob", "carol"))
+    owner = await harness.device("owner")
+    for i in range(3):
+        await send(owner, group_id, f"early {i}")
+    await op(
+        harness, "owner", "/v1/group/member/add", groupId=group_id, memberIds=["dave"]
+    )
+    await send(owner, group_id, "for dave too")
+    carol = await harness.device("carol")
+    await send(carol, group_id, "from carol")
+    for reader, sequence in (("bob", 2), ("dave", 4), ("carol", 5)):
+        device = await harness.device(reader)
+        await device.request(
+            Command.GROUP_MSG_READ, {"groupId": group_id, "messageSequence": sequence}
+        )
+
+    counts = await op(
+        harness,
+        "bob",
+        "/v1/group/message/readcount",
+        groupId=group_id,
+        messageSequences=[5, 1, 3, 4],
+    )
+
+    assert [(c["readCount"], c["unreadCount"]) for c in counts] == [
+        (0, 3),
+        (2, 0),
+        (1, 1),
+        (2, 1),
+    ]
