@@ -11,6 +11,7 @@ from ..routing import LocalRouter
 from ..store import Store
 from .apps import AppService
 from .context import Caller
+from .groups import GroupService
 from .messages import MessageService
 from .sync import SyncService
 from .users import UserService
@@ -24,6 +25,7 @@ class Services:
         self.users = UserService(store, router)
         self.messages = MessageService(store, router)
         self.sync = SyncService(store)
+        self.groups = GroupService(store, router, self.sync, self.messages)
 
 
 __all__ = ["Caller", "Services"]
