@@ -12,6 +12,7 @@ from ..store import Store
 from .apps import AppService
 from .context import Caller
 from .messages import MessageService
+from .relations import RelationService
 from .sync import SyncService
 from .users import UserService
 
@@ -24,6 +25,9 @@ class Services:
         self.users = UserService(store, router)
         self.messages = MessageService(store, router)
         self.sync = SyncService(store)
+        self.relations = RelationService(
+            store, router, self.messages, self.sync, self.apps
+        )
 
 
 __all__ = ["Caller", "Services"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from .apps import AppStore
 from .database import Database
 from .messages import MessageStore
+from .relations import RelationStore
 from .users import UserStore
 
 
@@ -24,12 +25,14 @@ class Store:
         self.apps: AppStore
         self.users: UserStore
         self.messages: MessageStore
+        self.relations: RelationStore
 
     def open(self) -> None:
         self.db.open()
         self.apps = AppStore(self.db)
         self.users = UserStore(self.db)
         self.messages = MessageStore(self.db, self.node_id)
+        self.relations = RelationStore(self.db)
 
     def close(self) -> None:
         self.db.close()
