@@ -143,6 +143,20 @@ class RelationStore:
             found.update(((r["owner_id"], r["friend_id"]), r) for r in rows)
         return found
 
+    def existing_users(self, app_id: int, user_ids: Sequence[str]) -> set[str]:
+        """Which of these user ids exist and are not deleted."""
+        found: set[str] = set()
+        for start in range(0, len(user_ids), 500):
+            chunk = list(user_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.query_all(
+                "SELECT user_id FROM users WHERE app_id = ? AND deleted = 0"
+                f" AND user_id IN ({marks})",
+                (app_id, *chunk),
+            )
+            found.update(row[0] for row in rows)
+        return found
+
     def blocked(self, app_id: int, owner_id: str) -> list[sqlite3.Row]:
         return self.db.query_all(
             "SELECT * FROM friendships WHERE app_id = ? AND owner_id = ?"
