@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from . import serve, tokens
+from . import friends, serve, tokens
 from .common import Options
 
 app = typer.Typer(
@@ -53,6 +53,7 @@ def main(
 
 serve.register(app)
 tokens.register(app)
+app.add_typer(friends.app, name="friend")
 
 
 def run() -> None:
