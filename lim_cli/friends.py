@@ -78,7 +78,12 @@ def add(
 
     Example: lim friend add bob --remark "Bob (work)" --wording "hi, alice here"
     """
-    body = {"toId": user, "remark": remark, "addSource": source, "wording": wording}
+    body: dict[str, Any] = {
+        "toId": user,
+        "remark": remark,
+        "addSource": source,
+        "wording": wording,
+    }
     if extra is not None:
         body["extra"] = _extra(extra)
     data = call(ctx, "/v1/friend/add", body, as_user)

@@ -191,7 +191,7 @@ class RelationService:
             ops.update, caller.app_id, caller.user_id, to_id, fields
         )
         self._push(caller, caller.user_id, Command.FRIEND_UPDATED, row, True)
-        return row  # type: ignore[no-any-return]
+        return row
 
     async def delete(self, caller: Caller, to_id: str) -> dict[str, Any]:
         """Delete one friend (the caller's row only; theirs is untouched)."""
@@ -243,7 +243,7 @@ class RelationService:
             )
         return ops.friendship_wire(row)
 
-    def list(self, caller: Caller, after: str, limit: int) -> dict[str, Any]:
+    def list_friends(self, caller: Caller, after: str, limit: int) -> dict[str, Any]:
         rows = self.relations.friendships(caller.app_id, caller.user_id, after, limit)
         wire = [ops.friendship_wire(row) for row in rows]
         return {
@@ -325,7 +325,7 @@ class RelationService:
         self, caller: Caller, direction: str, pending_only: bool
     ) -> list[dict[str, Any]]:
         directions = ("received", "sent") if direction == "all" else (direction,)
-        out = []
+        out: list[dict[str, Any]] = []
         for one in directions:
             rows = self.relations.requests(
                 caller.app_id, caller.user_id, one, pending_only
@@ -386,7 +386,7 @@ class RelationService:
             operation, caller.app_id, caller.user_id, *args
         )
         self._push(caller, caller.user_id, command, group, True)
-        return group  # type: ignore[no-any-return]
+        return group
 
     async def create_group(
         self, caller: Caller, name: str, members: list[str]
@@ -438,14 +438,14 @@ class RelationService:
             ops.set_black, caller.app_id, caller.user_id, to_id, True
         )
         self._push(caller, caller.user_id, Command.BLACKLIST_ADDED, row, True)
-        return row  # type: ignore[no-any-return]
+        return row
 
     async def unblock(self, caller: Caller, to_id: str) -> dict[str, Any]:
         row = await self.relations.write(
             ops.set_black, caller.app_id, caller.user_id, to_id, False
         )
         self._push(caller, caller.user_id, Command.BLACKLIST_DELETED, row, True)
-        return row  # type: ignore[no-any-return]
+        return row
 
     def blocked(self, caller: Caller) -> list[dict[str, Any]]:
         rows = self.relations.blocked(caller.app_id, caller.user_id)
@@ -532,22 +532,24 @@ class SendChecks:
     def check(self, app: App, sender: User, receiver: User) -> None:
         if sender.user_id == receiver.user_id:
             return
-        relations = self.store.relations
         # The caller's app was read at login; the settings may have changed.
         settings = self.apps.get(app.app_id).settings
+        quota = settings.stranger_quota
+        limited = not sender.is_admin and (
+            quota is not None or settings.friend_check_on_send
+        )
+        if not (settings.blacklist_check_on_send or limited):
+            return
+
+        # One row answers both questions: the receiver's row for the sender.
         app_id = app.app_id
-        if settings.blacklist_check_on_send and relations.is_blocked(
-            app_id, receiver.user_id, sender.user_id
-        ):
+        row = self.store.relations.friendship(app_id, receiver.user_id, sender.user_id)
+        if settings.blacklist_check_on_send and row is not None and row["black"]:
             raise ProtocolError(
                 ErrorCode.BLOCKED_BY_RECEIVER,
                 f"{receiver.user_id!r} has blocked you",
             )
-        quota = settings.stranger_quota
-        if sender.is_admin or (quota is None and not settings.friend_check_on_send):
-            return
-        row = relations.friendship(app_id, receiver.user_id, sender.user_id)
-        if row is not None and row["status"] == ops.NORMAL:
+        if not limited or (row is not None and row["status"] == ops.NORMAL):
             return
         if quota is None:
             raise ProtocolError(

@@ -541,6 +541,31 @@ async def test_friend_check_refuses_strangers_until_they_are_friends(harness):
     assert ack["messageSequence"] == 1
 
 
+async def test_an_admin_skips_the_friend_check_but_not_when_acting_for_a_user(
+    harness,
+):
+    for name in ("alice", "bob"):
+        await harness.user(name)
+    await settings(harness, friendCheckOnSend=True)
+    services = harness.server.services
+    body = {"toId": "bob", "messageBody": {"type": "text", "text": "notice"}}
+
+    ack = await dispatch(
+        services, admin(harness), "/v1/message/send", {**body, "messageId": "n1"}
+    )
+
+    assert ack["messageSequence"] == 1
+    await refused(
+        ErrorCode.FRIEND_REQUIRED,
+        dispatch(
+            services,
+            admin(harness),
+            "/v1/message/send",
+            {**body, "messageId": "n2", "asUser": "alice"},
+        ),
+    )
+
+
 async def _send_all(device: ClientSession, to_id: str, count: int) -> list[Any]:
     outcomes = []
     for n in range(count):

@@ -165,7 +165,7 @@ async def get(services, caller, request: FriendTarget):
 @operation("/v1/friend/list", FriendList)
 async def list_friends(services, caller, request: FriendList):
     """Your friends in id order, paged with ``after``."""
-    return services.relations.list(caller, request.after, request.limit)
+    return services.relations.list_friends(caller, request.after, request.limit)
 
 
 @operation("/v1/friend/check", FriendCheck)
