@@ -107,11 +107,11 @@ class RelationService:
             raise ProtocolError(ErrorCode.USER_NOT_FOUND, f"no user {user_id!r}")
         return user
 
-    def _other(self, caller: Caller, target_id: str) -> User:
+    def _other(self, caller: Caller, target_id: str, verb: str = "befriend") -> User:
         """The caller must exist; the target must exist and be someone else."""
         self._user(caller.app_id, caller.user_id)
         if target_id == caller.user_id:
-            raise ProtocolError(ErrorCode.FRIEND_SELF, "you cannot befriend yourself")
+            raise ProtocolError(ErrorCode.FRIEND_SELF, f"you cannot {verb} yourself")
         return self._user(caller.app_id, target_id)
 
     def _push(
@@ -346,6 +346,9 @@ class RelationService:
     ) -> dict[str, Any]:
         """Approve a request addressed to the caller: both become friends."""
         self._user(caller.app_id, caller.user_id)
+        asked = self.relations.request(caller.app_id, request_id)
+        if asked is not None and asked["to_id"] == caller.user_id:
+            self._user(caller.app_id, asked["from_id"])
         result = await self.relations.write(
             ops.approve, caller.app_id, caller.user_id, request_id, fields
         )
@@ -433,7 +436,7 @@ class RelationService:
 
     async def block(self, caller: Caller, to_id: str) -> dict[str, Any]:
         """Block someone, friend or not; the friendship row stays as it is."""
-        self._other(caller, to_id)
+        self._other(caller, to_id, "block")
         row = await self.relations.write(
             ops.set_black, caller.app_id, caller.user_id, to_id, True
         )

@@ -493,6 +493,10 @@ async def test_blocking_a_stranger_makes_no_friend_and_refuses_their_adds(harnes
         ErrorCode.USER_NOT_FOUND,
         call(harness, "alice", "/v1/blacklist/add", toId="nobody"),
     )
+    await refused(
+        ErrorCode.FRIEND_SELF,
+        call(harness, "alice", "/v1/blacklist/add", toId="alice"),
+    )
 
 
 # checks on sending
