@@ -780,3 +780,41 @@ def _fields(**values: Any) -> Any:
     from lim_server.store.relations import FriendFields
 
     return FriendFields(**values)
+
+
+async def test_two_users_on_two_devices_each_stay_in_step_over_the_socket(harness):
+    await harness.user("alice")
+    await harness.user("bob", friendPolicy=2)
+    a1, a2 = (
+        await harness.device("alice"),
+        await harness.device("alice", transport="ws"),
+    )
+    b1, b2 = await harness.device("bob"), await harness.device("bob", transport="ws")
+
+    asked = await a1.api("/v1/friend/add", {"toId": "bob", "wording": "hey"})
+    request_id = asked["request"]["requestId"]
+    for device in (b1, b2, a2):
+        assert commands(await collect(device)) == [Command.FRIEND_REQUEST]
+    await b2.api("/v1/friend/request/approve", {"requestId": request_id})
+    for device in (a1, a2, b1):
+        assert commands(await collect(device)) == [
+            Command.FRIEND_REQUEST_APPROVED,
+            Command.FRIEND_ADDED,
+        ]
+    assert await collect(b2) == []
+
+    await a2.api("/v1/friend/group/create", {"name": "close", "members": ["bob"]})
+    assert commands(await collect(a1)) == [Command.FRIEND_GROUP_CREATED]
+
+    await b1.api("/v1/blacklist/add", {"toId": "alice"})
+    assert commands(await collect(b2)) == [Command.BLACKLIST_ADDED]
+    with pytest.raises(LimClientError) as info:
+        await a1.send_message("bob", {"type": "text", "text": "hello?"})
+    assert info.value.code == ErrorCode.BLOCKED_BY_RECEIVER
+
+    await b2.api("/v1/blacklist/remove", {"toId": "alice"})
+    assert commands(await collect(b1)) == [Command.BLACKLIST_DELETED]
+    await a1.send_message("bob", {"type": "text", "text": "hello"})
+    for device in (b1, b2):
+        event = await device.next_event(Command.MSG_P2P)
+        assert event.body["messageBody"]["text"] == "hello"
