@@ -1,13 +1,13 @@
 """Relations: friends, friend requests, friend groups, the blacklist.
 
-Every change is one atomic write (see :mod:`lim_server.store.relations`),
+Every change is one atomic write (see :mod:`lim_server.store.relation_writes`),
 then one push of a 3000-family event to each affected user's online
 devices. The device a request came on gets the answer in its reply, so it is
 skipped for the caller's own rows; every other device, the caller's other
 devices included, gets the event.
 
 The service also owns the checks on sending 1:1 messages (registered in
-``MessageService.checks``), see :class:`SendChecks`, and the sync kinds
+``MessageService.checks``), see :mod:`.send_checks`, and the sync kinds
 ``friends`` (friendship rows, block flags included), ``friendRequests`` and
 ``friendGroups``.
 """
@@ -15,20 +15,21 @@ The service also owns the checks on sending 1:1 messages (registered in
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from typing import Any
 
-from lim_protocol.commands import Command, ConversationType
+from lim_protocol.commands import Command
 from lim_protocol.errors import ErrorCode, ProtocolError
 
-from ..models import FRIEND_POLICY_FREE, App, StoredMessage, User
+from ..models import FRIEND_POLICY_FREE, User
 from ..routing import LocalRouter
 from ..store import Store
-from ..store import relations as ops
+from ..store import relation_writes as ops
+from ..store import relations as rel
 from ..store.relations import FriendFields, RelationStore, request_wire
 from .apps import AppService
 from .context import Caller
 from .messages import MessageService
+from .send_checks import SendChecks
 from .sync import SyncService
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,7 @@ class RelationService:
                 ErrorCode.BLOCKED_BY_RECEIVER, f"{to_id!r} has blocked you"
             )
         existing = self.relations.friendship(caller.app_id, owner, to_id)
-        if existing is not None and existing["status"] == ops.NORMAL:
+        if existing is not None and existing["status"] == rel.NORMAL:
             raise ProtocolError(
                 ErrorCode.FRIEND_EXISTS, f"{to_id!r} is already a friend"
             )
@@ -164,7 +165,7 @@ class RelationService:
         # Someone who still has the caller as a friend needs no new approval.
         back = self.relations.friendship(caller.app_id, to_id, owner)
         direct = target.friend_policy == FRIEND_POLICY_FREE or (
-            back is not None and back["status"] == ops.NORMAL
+            back is not None and back["status"] == rel.NORMAL
         )
         if not direct:
             row = await self.relations.write(
@@ -237,15 +238,15 @@ class RelationService:
 
     def get(self, caller: Caller, to_id: str) -> dict[str, Any]:
         row = self.relations.friendship(caller.app_id, caller.user_id, to_id)
-        if row is None or row["status"] != ops.NORMAL:
+        if row is None or row["status"] != rel.NORMAL:
             raise ProtocolError(
                 ErrorCode.FRIEND_NOT_FOUND, f"{to_id!r} is not a friend"
             )
-        return ops.friendship_wire(row)
+        return rel.friendship_wire(row)
 
     def list_friends(self, caller: Caller, after: str, limit: int) -> dict[str, Any]:
         rows = self.relations.friendships(caller.app_id, caller.user_id, after, limit)
-        wire = [ops.friendship_wire(row) for row in rows]
+        wire = [rel.friendship_wire(row) for row in rows]
         return {
             "friendships": wire,
             "next": wire[-1]["toId"] if len(wire) == limit else None,
@@ -261,8 +262,8 @@ class RelationService:
         for to_id in to_ids:
             mine = pairs.get((caller.user_id, to_id))
             theirs = pairs.get((to_id, caller.user_id)) if two_way else None
-            a = mine is not None and mine["status"] == ops.NORMAL
-            b = theirs is not None and theirs["status"] == ops.NORMAL
+            a = mine is not None and mine["status"] == rel.NORMAL
+            b = theirs is not None and theirs["status"] == rel.NORMAL
             results.append({"toId": to_id, "relation": _relation(a, b, "has")})
         return results
 
@@ -452,7 +453,7 @@ class RelationService:
 
     def blocked(self, caller: Caller) -> list[dict[str, Any]]:
         rows = self.relations.blocked(caller.app_id, caller.user_id)
-        return [ops.friendship_wire(row) for row in rows]
+        return [rel.friendship_wire(row) for row in rows]
 
     def check_blocked(
         self, caller: Caller, to_ids: list[str], two_way: bool
@@ -472,15 +473,15 @@ class RelationService:
     # sync kinds
 
     def _friends_cursor(self, caller: Caller) -> int:
-        return self.relations.counter(caller.app_id, ops.friend_counter(caller.user_id))
+        return self.relations.counter(caller.app_id, rel.friend_counter(caller.user_id))
 
     def _requests_cursor(self, caller: Caller) -> int:
         return self.relations.counter(
-            caller.app_id, ops.request_counter(caller.user_id)
+            caller.app_id, rel.request_counter(caller.user_id)
         )
 
     def _groups_cursor(self, caller: Caller) -> int:
-        return self.relations.counter(caller.app_id, ops.group_counter(caller.user_id))
+        return self.relations.counter(caller.app_id, rel.group_counter(caller.user_id))
 
     def _pull_friends(
         self, caller: Caller, last: int, limit: int
@@ -501,95 +502,6 @@ class RelationService:
     ) -> tuple[list[dict[str, Any]], int]:
         rows = self.relations.groups_after(caller.app_id, caller.user_id, last, limit)
         return rows, self._groups_cursor(caller)
-
-
-class SendChecks:
-    """The relation checks on 1:1 messages, and the stranger quota.
-
-    A sender is a *friend* of the receiver when the receiver's own row for
-    the sender is normal (the receiver decides who counts as a friend). For
-    anyone else, the app settings decide:
-
-    - ``blacklistCheckOnSend``: refuse with 30006 when the receiver blocked
-      the sender, friend or not.
-    - ``strangerQuota`` N (not null): a non-friend may have at most N
-      unanswered messages to the receiver; the next is refused with 30007.
-      A message from the receiver to the sender, or a friendship between
-      them starting or ending, starts the count again from zero.
-    - otherwise ``friendCheckOnSend``: refuse non-friends with 30005.
-
-    App admins (user type 100) and messages to oneself skip the friend check
-    and the quota. The count is derived from the stored messages, so it
-    survives restarts; in memory the service only remembers counts it has
-    already loaded, raised before each append, so that concurrent sends of
-    one sender cannot overshoot N.
-    """
-
-    MAX_REMEMBERED = 100_000
-
-    def __init__(self, store: Store, apps: AppService) -> None:
-        self.store = store
-        self.apps = apps
-        self._counts: OrderedDict[tuple[int, str, str], int] = OrderedDict()
-
-    def check(self, app: App, sender: User, receiver: User) -> None:
-        if sender.user_id == receiver.user_id:
-            return
-        # The caller's app was read at login; the settings may have changed.
-        settings = self.apps.get(app.app_id).settings
-        quota = settings.stranger_quota
-        limited = not sender.is_admin and (
-            quota is not None or settings.friend_check_on_send
-        )
-        if not (settings.blacklist_check_on_send or limited):
-            return
-
-        # One row answers both questions: the receiver's row for the sender.
-        app_id = app.app_id
-        row = self.store.relations.friendship(app_id, receiver.user_id, sender.user_id)
-        if settings.blacklist_check_on_send and row is not None and row["black"]:
-            raise ProtocolError(
-                ErrorCode.BLOCKED_BY_RECEIVER,
-                f"{receiver.user_id!r} has blocked you",
-            )
-        if not limited or (row is not None and row["status"] == ops.NORMAL):
-            return
-        if quota is None:
-            raise ProtocolError(
-                ErrorCode.FRIEND_REQUIRED,
-                f"{receiver.user_id!r} accepts messages from friends only",
-            )
-        self._spend(app_id, sender.user_id, receiver.user_id, quota)
-
-    def _spend(self, app_id: int, sender_id: str, receiver_id: str, quota: int) -> None:
-        key = (app_id, sender_id, receiver_id)
-        used = self._counts.get(key)
-        if used is None:
-            used = self.store.relations.unanswered(app_id, sender_id, receiver_id)
-        if used >= quota:
-            raise ProtocolError(
-                ErrorCode.STRANGER_QUOTA_EXCEEDED,
-                f"{receiver_id!r} is not your friend: at most {quota} messages"
-                " until they reply or accept you",
-            )
-        self._counts[key] = used + 1
-        self._counts.move_to_end(key)
-        while len(self._counts) > self.MAX_REMEMBERED:
-            self._counts.popitem(last=False)
-
-    def on_message(self, message: StoredMessage) -> None:
-        """A reply restarts the count of the one it answers."""
-        if message.conversation_type != ConversationType.P2P:
-            return
-        self._counts.pop((message.app_id, message.to_id, message.from_id), None)
-
-    def forget_pair(self, app_id: int, a: str, b: str) -> None:
-        self._counts.pop((app_id, a, b), None)
-        self._counts.pop((app_id, b, a), None)
-
-    def forget_app(self, app_id: int) -> None:
-        for key in [key for key in self._counts if key[0] == app_id]:
-            del self._counts[key]
 
 
 def _relation(a: bool, b: bool, verb: str) -> str:
