@@ -48,7 +48,7 @@ def import_row(raw: Any) -> dict[str, Any]:
     """Check one row of ``/v1/friend/import``; raise ValueError with the reason.
 
     Written out by hand rather than as a model: an import holds up to 100,000
-    rows, and this runs on the event loop.
+    rows, and this runs on the event loop. A null optional field is absent.
     """
     if not isinstance(raw, dict):
         raise ValueError("a row must be an object")
@@ -60,10 +60,10 @@ def import_row(raw: Any) -> dict[str, Any]:
         if not isinstance(value, str) or not 1 <= len(value) <= 64:
             raise ValueError(f"{key} must be a user id of 1-64 characters")
     for key, limit in (("remark", MAX_REMARK), ("addSource", MAX_SOURCE)):
-        value = raw.get(key, "")
+        value = raw.get(key) or ""
         if not isinstance(value, str) or len(value) > limit:
             raise ValueError(f"{key} must be text of at most {limit} characters")
-    if not isinstance(raw.get("extra", {}), dict):
+    if not isinstance(raw.get("extra") or {}, dict):
         raise ValueError("extra must be an object")
     return raw
 

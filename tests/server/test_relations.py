@@ -574,6 +574,8 @@ async def test_import_reports_bad_rows_by_index_and_imports_the_rest(harness):
         {"fromId": "alice", "toId": "nobody"},
         {"fromId": "alice", "to": "carol"},
         {"fromId": "carol", "toId": "alice", "addSource": "crm", "extra": {"x": 1}},
+        {"fromId": "bob", "toId": "carol", "remark": None, "extra": None},
+        {"fromId": "bob", "toId": "alice", "remark": "x" * 200},
     ]
     b1 = await harness.device("bob")
 
@@ -584,12 +586,14 @@ async def test_import_reports_bad_rows_by_index_and_imports_the_rest(harness):
         {"friendships": rows},
     )
 
-    assert result["imported"] == 2
+    assert result["imported"] == 3
     assert [(r["index"], r["code"]) for r in result["rejected"]] == [
         (1, ErrorCode.FRIEND_SELF),
         (2, ErrorCode.USER_NOT_FOUND),
         (3, ErrorCode.INVALID_PARAMS),
+        (6, ErrorCode.INVALID_PARAMS),
     ]
+    assert result["rejected"][2]["msg"] == "unknown field 'to'"
     assert await collect(b1) == []
     got = await call(harness, "carol", "/v1/friend/get", toId="alice")
     assert (got["addSource"], got["extra"]) == ("crm", {"x": 1})
