@@ -60,13 +60,15 @@ class SendChecks:
 
         # One row answers both questions: the receiver's row for the sender.
         app_id = app.app_id
-        row = self.store.relations.friendship(app_id, receiver.user_id, sender.user_id)
-        if settings.blacklist_check_on_send and row is not None and row["black"]:
+        status, black = self.store.relations.flags(
+            app_id, receiver.user_id, sender.user_id
+        )
+        if settings.blacklist_check_on_send and black:
             raise ProtocolError(
                 ErrorCode.BLOCKED_BY_RECEIVER,
                 f"{receiver.user_id!r} has blocked you",
             )
-        if not limited or (row is not None and row["status"] == NORMAL):
+        if not limited or status == NORMAL:
             return
         if quota is None:
             raise ProtocolError(

@@ -115,6 +115,18 @@ class RelationStore:
             (app_id, owner_id, friend_id),
         )
 
+    def flags(self, app_id: int, owner_id: str, friend_id: str) -> tuple[int, bool]:
+        """``(status, black)`` of one row; ``(0, False)`` when there is none.
+
+        The narrow read that every checked 1:1 message makes.
+        """
+        row = self.db.reader.execute(
+            "SELECT status, black FROM friendships WHERE app_id = ?"
+            " AND owner_id = ? AND friend_id = ?",
+            (app_id, owner_id, friend_id),
+        ).fetchone()
+        return (row[0], bool(row[1])) if row else (0, False)
+
     def friendships(
         self, app_id: int, owner_id: str, after: str = "", limit: int = 1000
     ) -> list[sqlite3.Row]:
