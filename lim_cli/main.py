@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from . import groups, serve, tokens
+from . import friends, groups, serve, tokens
 from .common import Options
 
 app = typer.Typer(
@@ -54,6 +54,7 @@ def main(
 serve.register(app)
 tokens.register(app)
 groups.register(app)
+app.add_typer(friends.app, name="friend")
 
 
 def run() -> None:

@@ -13,6 +13,7 @@ from .apps import AppService
 from .context import Caller
 from .groups import GroupService
 from .messages import MessageService
+from .relations import RelationService
 from .sync import SyncService
 from .users import UserService
 
@@ -26,6 +27,9 @@ class Services:
         self.messages = MessageService(store, router)
         self.sync = SyncService(store)
         self.groups = GroupService(store, router, self.sync, self.messages)
+        self.relations = RelationService(
+            store, router, self.messages, self.sync, self.apps
+        )
 
 
 __all__ = ["Caller", "Services"]

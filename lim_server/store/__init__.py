@@ -13,6 +13,7 @@ from .apps import AppStore
 from .database import Database
 from .groups import GroupStore
 from .messages import MessageStore
+from .relations import RelationStore
 from .users import UserStore
 
 
@@ -26,6 +27,7 @@ class Store:
         self.users: UserStore
         self.messages: MessageStore
         self.groups: GroupStore
+        self.relations: RelationStore
 
     def open(self) -> None:
         self.db.open()
@@ -33,6 +35,7 @@ class Store:
         self.users = UserStore(self.db)
         self.messages = MessageStore(self.db, self.node_id)
         self.groups = GroupStore(self.db)
+        self.relations = RelationStore(self.db)
 
     def close(self) -> None:
         self.db.close()
