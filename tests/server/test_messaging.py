@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from lim_client.session import ClientSession, LimClientError
+from lim_client.transport import TransportClosed
 from lim_protocol.commands import Command
 from lim_protocol.errors import ErrorCode
 from lim_server.models import p2p_conversation_id
@@ -339,3 +340,16 @@ async def test_a_user_cannot_pull_a_conversation_they_are_not_part_of(
 
     assert caught.value.code == ErrorCode.CONVERSATION_NOT_FOUND
     assert (await carol.api("/v1/sync/cursors"))["conversations"] == []
+
+
+@pytest.mark.parametrize("transport", ["tcp", "ws"])
+async def test_a_request_on_a_closed_session_fails_at_once(
+    harness: Any, transport: str
+) -> None:
+    await harness.user("alice")
+    await harness.user("bob")
+    alice = await harness.device("alice", transport=transport)
+    await alice.logout()
+
+    with pytest.raises((ConnectionError, TransportClosed)):
+        await asyncio.wait_for(alice.send_message("bob", "too late"), 5)
