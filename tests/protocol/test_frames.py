@@ -53,7 +53,7 @@ def test_any_frame_survives_an_encode_decode_round_trip(frame: Frame) -> None:
     assert decoder.buffered == 0
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.lists(frames, max_size=8), st.data())
 def test_frames_split_and_coalesced_anywhere_decode_to_the_same_frames(
     sent: list[Frame], data: st.DataObject

@@ -313,19 +313,20 @@ async def test_a_refused_message_id_can_be_used_once_the_problem_is_fixed(
 
 
 @pytest.mark.parametrize("transport", ["tcp", "ws"])
-async def test_a_thousand_pipelined_sends_are_all_acked_in_order(
+async def test_pipelined_sends_beyond_the_inflight_limit_are_all_acked_in_order(
     harness: Any, transport: str
 ) -> None:
     await harness.user("alice")
     await harness.user("bob")
     alice = await harness.device("alice", transport=transport)
+    count = harness.server.gateway.settings.max_inflight * 2 + 100
 
     acks = await asyncio.gather(
-        *(alice.send_message("bob", f"n{n}", message_id=f"m{n}") for n in range(1000))
+        *(alice.send_message("bob", f"n{n}", message_id=f"m{n}") for n in range(count))
     )
 
-    assert [ack["messageId"] for ack in acks] == [f"m{n}" for n in range(1000)]
-    assert [ack["messageSequence"] for ack in acks] == list(range(1, 1001))
+    assert [ack["messageId"] for ack in acks] == [f"m{n}" for n in range(count)]
+    assert [ack["messageSequence"] for ack in acks] == list(range(1, count + 1))
 
 
 async def test_a_user_cannot_pull_a_conversation_they_are_not_part_of(
