@@ -79,14 +79,14 @@ class WebSocketSession(Session, asyncio.Protocol):
         # A message may arrive in fragments: a BINARY frame without fin, then
         # CONT frames. The library checks their order and the total size.
         if event.opcode is Opcode.BINARY and not event.fin:
-            self._fragments = [event.data]
+            self._fragments = [bytes(event.data)]
         elif event.opcode is Opcode.CONT and self._fragments is not None:
-            self._fragments.append(event.data)
+            self._fragments.append(bytes(event.data))
             if event.fin:
                 data, self._fragments = b"".join(self._fragments), None
                 self._binary(data)
         elif event.opcode is Opcode.BINARY:
-            self._binary(event.data)
+            self._binary(bytes(event.data))
         elif event.opcode is Opcode.TEXT:
             self.frame_error(
                 FrameError(ErrorCode.FRAME_MALFORMED, "send frames as binary messages")

@@ -43,6 +43,7 @@ def test_a_frame_encodes_to_the_documented_layout() -> None:
     assert data[33:] == b'{"a":1}'
 
 
+@settings(deadline=None)
 @given(frames)
 def test_any_frame_survives_an_encode_decode_round_trip(frame: Frame) -> None:
     decoder = FrameDecoder()
@@ -52,7 +53,7 @@ def test_any_frame_survives_an_encode_decode_round_trip(frame: Frame) -> None:
     assert decoder.buffered == 0
 
 
-@settings(max_examples=200)
+@settings(deadline=None)
 @given(st.lists(frames, max_size=8), st.data())
 def test_frames_split_and_coalesced_anywhere_decode_to_the_same_frames(
     sent: list[Frame], data: st.DataObject
@@ -177,6 +178,7 @@ def test_decode_message_reports_an_oversized_body() -> None:
     assert caught.value.code == ErrorCode.FRAME_TOO_LARGE
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=400))
 def test_garbage_never_raises_out_of_feed(data: bytes) -> None:
     decoder = FrameDecoder(max_body=4096)

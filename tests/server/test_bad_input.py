@@ -118,16 +118,27 @@ async def test_a_bad_request_gets_an_error_reply_and_the_connection_stays(
     await assert_server_still_serves(users)
 
 
-async def test_a_wrong_protocol_version_is_refused(users: Any) -> None:
+@pytest.mark.parametrize(
+    ("offset", "value", "code"),
+    [
+        (4, 2, ErrorCode.VERSION_UNSUPPORTED),
+        (12, 1, ErrorCode.ENCODING_UNSUPPORTED),
+        (16, 999, ErrorCode.APP_MISMATCH),
+    ],
+    ids=["version", "encoding", "app id"],
+)
+async def test_a_header_field_out_of_range_is_refused_and_the_connection_stays(
+    users: Any, offset: int, value: int, code: int
+) -> None:
     client = await logged_in(users)
-    frame = bytearray(encode_frame(9999, b"{}", app_id=users.app_id))
-    struct.pack_into("!I", frame, 4, 2)
+    frame = bytearray(encode_frame(4242, b"{}", app_id=users.app_id))
+    struct.pack_into("!I", frame, offset, value)
 
     await client.send_bytes(bytes(frame))
     command, answer = await client.next_reply()
 
     assert command == Command.ERROR
-    assert answer["code"] == ErrorCode.VERSION_UNSUPPORTED
+    assert answer["code"] == code
     await client.send(Command.PING, {}, app_id=users.app_id)
     assert (await client.next_reply())[0] == Command.PING
     await client.close()

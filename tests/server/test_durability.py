@@ -16,7 +16,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from .conftest import wait_until
 ROOT = Path(__file__).resolve().parents[2]
 SENDERS = [("alice", "bob"), ("bob", "alice"), ("carol", "alice"), ("dave", "alice")]
 WINDOW = 32
-KILL_AFTER = 1500
+KILL_AFTER = 800
 
 
 def lim(*args: str, **options: Any) -> subprocess.Popen[bytes]:
@@ -161,30 +160,36 @@ async def create_users(server: RealServer) -> None:
     await admin.close()
 
 
-async def test_kill_9_under_load_loses_no_acked_message_and_duplicates_none(
-    tmp_path: Path,
-) -> None:
+async def start_loaded_server(tmp_path: Path) -> tuple[RealServer, list[Sender]]:
+    """A fresh ``lim serve`` with senders running until it goes away."""
     data_dir = tmp_path / "data"
     assert lim("init", "--data-dir", str(data_dir)).wait(30) == 0
     server = RealServer(data_dir)
     await server.start()
     await create_users(server)
+    return server, [Sender(user_id, peer) for user_id, peer in SENDERS]
 
-    # Load, then kill -9 while every sender still has requests in flight.
-    senders = [Sender(user_id, peer) for user_id, peer in SENDERS]
+
+async def interrupt_under_load(
+    server: RealServer, senders: list[Sender], stop: Any
+) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """Run the senders, call ``stop`` mid-load; return the acked and unacked."""
     running = [asyncio.create_task(sender.run(server)) for sender in senders]
     await wait_until(lambda: sum(len(s.acked) for s in senders) >= KILL_AFTER, 60)
-    started = time.monotonic()
-    server.kill()
+    await stop()
     await asyncio.wait_for(asyncio.gather(*running), 30)
     acked = {mid: ack for sender in senders for mid, ack in sender.acked.items()}
     unacked = [mid for s in senders for mid in s.attempted if mid not in acked]
-    assert len(acked) >= KILL_AFTER and unacked
+    assert len(acked) >= KILL_AFTER
+    return acked, unacked
 
-    # Restart on the same data directory; sync shows every acked message once.
+
+async def check_after_restart(
+    server: RealServer, senders: list[Sender], acked: dict[str, tuple[int, int]]
+) -> dict[str, dict[str, Any]]:
+    """Every acked message is stored once as acked; resends add nothing."""
     await server.start()
     alice = await server.session("alice")
-    assert time.monotonic() - started < 60
     stored = check_conversations(await pull_all(alice))
     for message_id, (key, sequence) in acked.items():
         message = stored[message_id]
@@ -207,16 +212,46 @@ async def test_kill_9_under_load_loses_no_acked_message_and_duplicates_none(
         await session.close()
 
     final = check_conversations(await pull_all(alice))
-    print(
-        f"acked {len(acked)}, unacked {len(unacked)},"
-        f" stored but unacked {len(set(unacked) & set(stored))}"
-    )
     attempted = {mid for sender in senders for mid in sender.attempted}
     assert set(final) == attempted
     conversation = p2p_conversation_id("alice", "bob")
     assert conversation in {m["conversationId"] for m in final.values()}
     await alice.close()
+    return stored
 
-    # A clean stop (SIGTERM) exits 0 and removes server.json.
+
+async def test_kill_9_under_load_loses_no_acked_message_and_duplicates_none(
+    tmp_path: Path,
+) -> None:
+    server, senders = await start_loaded_server(tmp_path)
+
+    async def kill() -> None:
+        server.kill()
+
+    acked, unacked = await interrupt_under_load(server, senders, kill)
+    assert unacked, "the kill came while messages were in flight"
+    stored = await check_after_restart(server, senders, acked)
+
+    print(
+        f"acked {len(acked)}, unacked {len(unacked)},"
+        f" stored but unacked {len(set(unacked) & set(stored))}"
+    )
     assert await server.stop() == 0
-    assert not (data_dir / "server.json").exists()
+    assert not (server.data_dir / "server.json").exists()
+
+
+async def test_sigterm_under_load_exits_cleanly_and_keeps_every_acked_message(
+    tmp_path: Path,
+) -> None:
+    server, senders = await start_loaded_server(tmp_path)
+    codes: list[int] = []
+
+    async def terminate() -> None:
+        codes.append(await server.stop())
+
+    acked, _ = await interrupt_under_load(server, senders, terminate)
+
+    assert codes == [0]
+    assert not (server.data_dir / "server.json").exists()
+    await check_after_restart(server, senders, acked)
+    assert await server.stop() == 0

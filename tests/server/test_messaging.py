@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from lim_client.session import ClientSession, LimClientError
+from lim_client.transport import TransportClosed
 from lim_protocol.commands import Command
 from lim_protocol.errors import ErrorCode
 from lim_server.models import p2p_conversation_id
@@ -312,19 +313,20 @@ async def test_a_refused_message_id_can_be_used_once_the_problem_is_fixed(
 
 
 @pytest.mark.parametrize("transport", ["tcp", "ws"])
-async def test_a_thousand_pipelined_sends_are_all_acked_in_order(
+async def test_pipelined_sends_beyond_the_inflight_limit_are_all_acked_in_order(
     harness: Any, transport: str
 ) -> None:
     await harness.user("alice")
     await harness.user("bob")
     alice = await harness.device("alice", transport=transport)
+    count = harness.server.gateway.settings.max_inflight * 2 + 100
 
     acks = await asyncio.gather(
-        *(alice.send_message("bob", f"n{n}", message_id=f"m{n}") for n in range(1000))
+        *(alice.send_message("bob", f"n{n}", message_id=f"m{n}") for n in range(count))
     )
 
-    assert [ack["messageId"] for ack in acks] == [f"m{n}" for n in range(1000)]
-    assert [ack["messageSequence"] for ack in acks] == list(range(1, 1001))
+    assert [ack["messageId"] for ack in acks] == [f"m{n}" for n in range(count)]
+    assert [ack["messageSequence"] for ack in acks] == list(range(1, count + 1))
 
 
 async def test_a_user_cannot_pull_a_conversation_they_are_not_part_of(
@@ -339,3 +341,16 @@ async def test_a_user_cannot_pull_a_conversation_they_are_not_part_of(
 
     assert caught.value.code == ErrorCode.CONVERSATION_NOT_FOUND
     assert (await carol.api("/v1/sync/cursors"))["conversations"] == []
+
+
+@pytest.mark.parametrize("transport", ["tcp", "ws"])
+async def test_a_request_on_a_closed_session_fails_at_once(
+    harness: Any, transport: str
+) -> None:
+    await harness.user("alice")
+    await harness.user("bob")
+    alice = await harness.device("alice", transport=transport)
+    await alice.logout()
+
+    with pytest.raises((ConnectionError, TransportClosed)):
+        await asyncio.wait_for(alice.send_message("bob", "too late"), 5)

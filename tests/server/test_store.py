@@ -295,3 +295,17 @@ def test_a_failing_migration_leaves_no_trace(store_path: Path) -> None:
     assert "broken" not in tables
     assert "zz_broken" not in versions
     assert versions["core"] == len(MIGRATIONS["core"])
+
+
+async def test_an_open_read_transaction_never_blocks_the_writer(store: Store) -> None:
+    await store.db.write(create_table)
+    await store.db.write(insert, "before")
+    reader = store.db.reader
+    reader.execute("BEGIN")
+    assert keys_in(store) == {"before"}
+
+    await asyncio.wait_for(store.db.write(insert, "during"), 5)
+
+    assert keys_in(store) == {"before"}, "the open read keeps its snapshot"
+    reader.execute("COMMIT")
+    assert keys_in(store) == {"before", "during"}
