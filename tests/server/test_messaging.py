@@ -354,3 +354,27 @@ async def test_a_request_on_a_closed_session_fails_at_once(
 
     with pytest.raises((ConnectionError, TransportClosed)):
         await asyncio.wait_for(alice.send_message("bob", "too late"), 5)
+
+
+async def test_a_note_to_oneself_reaches_only_ones_other_devices(pair: Pair) -> None:
+    ack = await pair.a1.send_message("alice", "remember the milk", message_id="n1")
+
+    pushed = (await pair.a2.next_event(Command.MSG_P2P)).body
+    assert pushed["messageKey"] == ack["messageKey"]
+    assert pushed["conversationId"] == p2p_conversation_id("alice", "alice")
+    assert not await collect(pair.a1, Command.MSG_P2P)
+    assert not await collect(pair.b1, Command.MSG_P2P)
+
+
+async def test_changed_app_settings_apply_to_sessions_already_logged_in(
+    pair: Pair,
+) -> None:
+    server = pair.harness.server
+    app_id = pair.harness.app_id
+
+    await server.services.apps.update_settings(app_id, {"recallWindowSeconds": 5})
+
+    sessions = server.router.devices(app_id, "alice")
+    assert len(sessions) == 2
+    for session in sessions:
+        assert session.caller.app.settings.recall_window_seconds == 5
