@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from . import chat, serve, tokens
+from . import chat, friends, groups, serve, tokens
 from .common import Options
 
 app = typer.Typer(
@@ -53,6 +53,8 @@ def main(
 serve.register(app)
 chat.register(app)
 tokens.register(app)
+groups.register(app)
+app.add_typer(friends.app, name="friend")
 
 
 def run() -> None:

@@ -11,7 +11,9 @@ from ..routing import LocalRouter
 from ..store import Store
 from .apps import AppService
 from .context import Caller
+from .groups import GroupService
 from .messages import MessageService
+from .relations import RelationService
 from .sync import SyncService
 from .users import UserService
 
@@ -24,6 +26,10 @@ class Services:
         self.users = UserService(store, router)
         self.messages = MessageService(store, router)
         self.sync = SyncService(store)
+        self.groups = GroupService(store, router, self.sync, self.messages)
+        self.relations = RelationService(
+            store, router, self.messages, self.sync, self.apps
+        )
 
 
 __all__ = ["Caller", "Services"]

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from .apps import AppStore
 from .database import Database
+from .groups import GroupStore
 from .messages import MessageStore
+from .relations import RelationStore
 from .users import UserStore
 
 
@@ -24,12 +26,16 @@ class Store:
         self.apps: AppStore
         self.users: UserStore
         self.messages: MessageStore
+        self.groups: GroupStore
+        self.relations: RelationStore
 
     def open(self) -> None:
         self.db.open()
         self.apps = AppStore(self.db)
         self.users = UserStore(self.db)
         self.messages = MessageStore(self.db, self.node_id)
+        self.groups = GroupStore(self.db)
+        self.relations = RelationStore(self.db)
 
     def close(self) -> None:
         self.db.close()
