@@ -354,13 +354,17 @@ class LimClient:
         if self.state is not State.ONLINE:
             return
         peer = peer_of(conversation, self.user_id)
-        body = {
+        command: int = Command.MSG_READ
+        body: dict[str, Any] = {
             "conversationType": int(conversation["conversation_type"]),
             "toId": peer,
             "messageSequence": last,
         }
+        if conversation_id.startswith("group|"):
+            command = Command.GROUP_MSG_READ
+            body = {"groupId": peer, "messageSequence": last}
         try:
-            await self.request(Command.MSG_READ, body)
+            await self.request(command, body)
         except (LimClientError, ConnectionError, TimeoutError) as exc:
             log.debug("read mark not sent: %s", exc)
 
@@ -462,7 +466,7 @@ class LimClient:
                 log.info("resync after %s failed: %s", event.name, exc)
                 changed = set()
             self._emit(ConversationChanged(changed))
-        text = _describe(event)
+        text = _describe(event, self.user_id)
         if text:
             self._emit(Notice(text, command=event.command, body=event.body))
 
@@ -472,18 +476,25 @@ def _p2p_id(a: str, b: str) -> str:
     return f"p2p|{low}|{high}"
 
 
-def _describe(event: Event) -> str:
+def _describe(event: Event, me: str) -> str:
+    """A one-line notice for relation and group events that concern me."""
     body = event.body if isinstance(event.body, dict) else {}
-    who = body.get("fromId") or body.get("userId") or body.get("operator") or ""
+    from_id, to_id = body.get("fromId", ""), body.get("toId", "")
     match event.command:
-        case Command.FRIEND_REQUEST:
-            return f"friend request from {who}"
-        case Command.FRIEND_REQUEST_APPROVED:
-            return f"{body.get('toId') or who} accepted your friend request"
-        case Command.FRIEND_ADDED:
-            return f"now friends with {body.get('toId') or who}"
-        case Command.GROUP_MEMBER_ADDED:
-            return f"added to group {body.get('groupId', '')}"
+        case Command.FRIEND_REQUEST if to_id == me:
+            wording = f": {body['wording']}" if body.get("wording") else ""
+            return f"friend request from {from_id}{wording} (/accept {from_id})"
+        case Command.FRIEND_REQUEST_APPROVED if from_id == me:
+            return f"{to_id} accepted your friend request"
+        case Command.FRIEND_REQUEST_REJECTED if from_id == me:
+            return f"{to_id} declined your friend request"
+        case Command.GROUP_MEMBER_ADDED if me in body.get("memberIds", []):
+            return f"you were added to group {body.get('groupId', '')}"
         case Command.GROUP_JOIN_REQUESTED:
-            return f"{who} asks to join {body.get('groupId', '')}"
+            request = body.get("request") or {}
+            request_id = request.get("requestId")
+            return (
+                f"{request.get('userId', '')} asks to join {body.get('groupId', '')}"
+                f" (/admit {request_id} or /deny {request_id})"
+            )
     return ""

@@ -27,13 +27,20 @@ FIRST_WINDOW = 200
 
 # The key of a row of each known kind, so a later change replaces it.
 ROW_KEYS: dict[str, tuple[str, ...]] = {
-    "friends": ("toId", "friendId", "userId"),
-    "friend_requests": ("requestId", "id", "fromId"),
-    "requests": ("requestId", "id", "fromId"),
-    "friend_groups": ("groupName", "name"),
+    "friends": ("toId",),
+    "friendRequests": ("requestId",),
+    "friendGroups": ("name",),
     "groups": ("groupId",),
-    "profiles": ("userId",),
 }
+
+# Friendship rows say "deleted" with status 2; other kinds with a flag.
+FRIEND_DELETED = 2
+
+
+def is_tombstone(kind: str, row: dict[str, Any]) -> bool:
+    if kind == "friends":
+        return row.get("status") == FRIEND_DELETED
+    return bool(row.get("deleted"))
 
 
 class Syncer:
@@ -121,8 +128,7 @@ class Syncer:
             key = next((str(row[k]) for k in keys if row.get(k) is not None), None)
             if key is None:
                 key = str(row.get("sequence"))
-            deleted = bool(row.get("deleted")) or row.get("status") in (0, "deleted")
-            out.append((key, int(row.get("sequence", 0)), row, deleted))
+            out.append((key, int(row.get("sequence", 0)), row, is_tombstone(kind, row)))
         self.cache.put_rows(kind, out)
 
     async def pull_messages(self, conversation_id: str, last_sequence: int) -> int:

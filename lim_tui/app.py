@@ -182,8 +182,8 @@ class ChatApp(App[None]):
         peer = peer_of({"conversation_id": conversation_id}, self.me)
         if conversation_id.startswith("group|"):
             for group in self.cache.rows("groups"):
-                if group.get("groupId") == peer and group.get("groupName"):
-                    return f"#{group['groupName']}"
+                if group.get("groupId") == peer and group.get("name"):
+                    return f"#{group['name']}"
             return f"#{peer}"
         return self.cache.display_name(peer)
 
@@ -219,13 +219,14 @@ class ChatApp(App[None]):
                 )
             )
         for friend in self.cache.rows("friends"):
-            peer = friend.get("toId") or friend.get("friendId") or ""
-            if peer and peer not in seen:
+            peer = friend.get("toId") or ""
+            if peer and peer not in seen and not friend.get("black"):
                 online = bool(presence[peer]["online"]) if peer in presence else None
+                label = friend.get("remark") or self.cache.display_name(peer)
                 entries.append(
                     Entry(
                         key=f"user:{peer}",
-                        label=self.cache.display_name(peer),
+                        label=label,
                         online=online,
                         section="Contacts",
                     )
@@ -236,19 +237,18 @@ class ChatApp(App[None]):
                 entries.append(
                     Entry(
                         key=f"group:{group_id}",
-                        label=f"#{group.get('groupName') or group_id}",
+                        label=f"#{group.get('name') or group_id}",
                         section="Groups",
                     )
                 )
         return entries
 
     def pending_requests(self) -> list[dict[str, Any]]:
-        requests = self.cache.rows("friend_requests") or self.cache.rows("requests")
+        """Friend requests addressed to me that wait for an answer."""
         return [
             r
-            for r in requests
-            if r.get("toId", self.me) == self.me
-            and r.get("approveStatus", r.get("status", 0)) in (0, "pending")
+            for r in self.cache.rows("friendRequests")
+            if r.get("toId") == self.me and r.get("status") == 0
         ]
 
     def refresh_sidebar(self) -> None:

@@ -104,10 +104,10 @@ async def _add(app: ChatApp, args: list[str]) -> None:
     need(args, 1, "/add USER [words]")
     body: dict[str, Any] = {"toId": args[0]}
     if len(args) > 1:
-        body["addWording"] = " ".join(args[1:])
+        body["wording"] = " ".join(args[1:])
     data = await app.client.api("/v1/friend/add", body)
-    pending = isinstance(data, dict) and data.get("pending")
-    app.notify(f"friend request sent to {args[0]}" if pending else f"added {args[0]}")
+    added = isinstance(data, dict) and data.get("added")
+    app.notify(f"added {args[0]}" if added else f"friend request sent to {args[0]}")
     await app.client.syncer.sync_all()
     app.refresh_sidebar()
 
@@ -122,10 +122,7 @@ async def _answer(app: ChatApp, args: list[str], approve: bool) -> None:
         )
     request = requests[-1]
     path = "/v1/friend/request/approve" if approve else "/v1/friend/request/reject"
-    body: dict[str, Any] = {"fromId": request.get("fromId")}
-    if request.get("requestId") is not None:
-        body = {"requestId": request["requestId"]}
-    await app.client.api(path, body)
+    await app.client.api(path, {"requestId": request["requestId"]})
     verb = "accepted" if approve else "rejected"
     app.notify(f"{verb} {request.get('fromId')}")
     await app.client.syncer.sync_all()
@@ -159,7 +156,7 @@ async def _unblock(app: ChatApp, args: list[str]) -> None:
 @command("group create")
 async def _group_create(app: ChatApp, args: list[str]) -> None:
     need(args, 1, "/group create NAME [USER ...]")
-    body = {"groupName": args[0], "members": args[1:]}
+    body = {"name": args[0], "memberIds": args[1:]}
     data = await app.client.api("/v1/group/create", body)
     group_id = data.get("groupId") if isinstance(data, dict) else None
     app.notify(f"created group {args[0]}")
@@ -175,7 +172,7 @@ async def _invite(app: ChatApp, args: list[str]) -> None:
     if group_id is None:
         raise UsageError("open a group or name it: /invite USER GROUP")
     await app.client.api(
-        "/v1/group/member/add", {"groupId": group_id, "members": [args[0]]}
+        "/v1/group/member/add", {"groupId": group_id, "memberIds": [args[0]]}
     )
     app.notify(f"invited {args[0]} to {group_id}")
 
@@ -184,12 +181,35 @@ async def _invite(app: ChatApp, args: list[str]) -> None:
 async def _join(app: ChatApp, args: list[str]) -> None:
     need(args, 1, "/join GROUP")
     data = await app.client.api("/v1/group/join", {"groupId": args[0]})
-    if isinstance(data, dict) and data.get("pending"):
+    if isinstance(data, dict) and not data.get("joined"):
         app.notify(f"asked to join {args[0]}")
     else:
         app.notify(f"joined {args[0]}")
         await app.client.syncer.sync_all()
         app.open_conversation(f"group|{args[0]}")
+
+
+async def _handle_join(app: ChatApp, args: list[str], approve: bool) -> None:
+    need(args, 1, "/admit REQUEST_ID" if approve else "/deny REQUEST_ID")
+    try:
+        request_id = int(args[0])
+    except ValueError:
+        raise UsageError(
+            "the request id is a number (shown in the notification)"
+        ) from None
+    verb = "approve" if approve else "reject"
+    await app.client.api(f"/v1/group/request/{verb}", {"requestId": request_id})
+    app.notify(f"join request {request_id} {verb}d")
+
+
+@command("admit")
+async def _admit(app: ChatApp, args: list[str]) -> None:
+    await _handle_join(app, args, True)
+
+
+@command("deny")
+async def _deny(app: ChatApp, args: list[str]) -> None:
+    await _handle_join(app, args, False)
 
 
 @command("recall")

@@ -37,6 +37,7 @@ COMMANDS = [
     ("/group create NAME [USER ...]", "create a group with these members"),
     ("/invite USER [GROUP]", "add USER to a group (the open one by default)"),
     ("/join GROUP", "join (or ask to join) a public group"),
+    ("/admit ID, /deny ID", "answer a request to join your group"),
     ("/recall", "recall your last message in this conversation"),
     ("/status online|away|busy [text]", "set your status and status text"),
     ("/search WORDS", "search the local history"),

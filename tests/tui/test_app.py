@@ -202,3 +202,61 @@ async def test_toasts_come_for_other_conversations_unless_muted(harness, tmp_pat
         messages = [n.message for n in app._notifications]
         assert "muted words" not in messages
         assert "in the open one" not in messages
+
+
+async def test_friend_request_is_listed_and_accepted_from_the_ui(harness, tmp_path):
+    await harness.user("alice")
+    await harness.user("bob", friendPolicy=2)
+    alice = await harness.device("alice")
+
+    app = await started(harness, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.client.wait_online()
+        await alice.api("/v1/friend/add", {"toId": "bob", "wording": "it's alice"})
+        await until(
+            lambda: any("alice wants to be friends" in x for x in sidebar_labels(app))
+        )
+        await until(
+            lambda: any(
+                "friend request from alice" in n.message for n in app._notifications
+            )
+        )
+        await pilot.pause()
+        app.save_screenshot("chat-request.svg", str(SHOTS))
+
+        await pilot.press(*"/accept alice", "enter")
+        await until(
+            lambda: any(f.get("toId") == "alice" for f in app.cache.rows("friends"))
+        )
+        await until(lambda: "Contacts" in sidebar_labels(app))
+        assert not any("wants to be friends" in x for x in sidebar_labels(app))
+        friends = await alice.api("/v1/friend/list", {})
+        assert "bob" in str(friends)
+
+
+async def test_group_created_from_the_ui_carries_messages_both_ways(harness, tmp_path):
+    await harness.user("alice")
+    await harness.user("bob")
+    alice = await harness.device("alice")
+
+    app = await started(harness, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.client.wait_online()
+        await pilot.press(*"/group create team alice", "enter")
+        await until(lambda: (app.current or "").startswith("group|"))
+        group_id = app.current.split("|", 1)[1]
+        await until(lambda: "#team" in str(app.query_one("#title").render()))
+
+        await pilot.press(*"hello team", "enter")
+        event = await alice.next_event(2104, timeout=10)
+        assert event.body["messageBody"]["text"] == "hello team"
+        assert event.body["groupId"] == group_id
+        await until(lambda: "hello team ✓" in log_text(app))
+
+        await alice.request(
+            2104,
+            {"messageId": "a1", "groupId": group_id, "messageBody": "hi bob"},
+        )
+        await until(lambda: "hi bob" in log_text(app))
+        await pilot.pause()
+        app.save_screenshot("chat-group.svg", str(SHOTS))
