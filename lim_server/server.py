@@ -77,7 +77,15 @@ class LimServer:
         if config.http_port >= 0:
             self.addresses["http"] = await self._start_http()
         if config.ssh_port >= 0:
-            self.addresses["ssh"] = await self._start_ssh()
+            try:
+                self.addresses["ssh"] = await self._start_ssh()
+            except OSError as exc:
+                # Chat over SSH is an extra: a busy port must not stop the server.
+                log.warning(
+                    "ssh gateway off: cannot listen on port %d: %s",
+                    config.ssh_port,
+                    exc,
+                )
 
         self._tasks.append(asyncio.create_task(self._retention_forever()))
         self._write_runtime()
@@ -103,7 +111,9 @@ class LimServer:
     async def _start_http(self) -> tuple[str, int]:
         from .api.http import create_http_app
 
-        sock = socket.socket(socket.AF_INET6 if ":" in self.config.host else socket.AF_INET)
+        sock = socket.socket(
+            socket.AF_INET6 if ":" in self.config.host else socket.AF_INET
+        )
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.config.host, self.config.http_port))
         sock.listen(1024)

@@ -255,3 +255,20 @@ async def test_sessions_are_bounded_per_user_and_end_when_the_client_leaves(
         assert loop.time() < deadline, "the session outlived its client"
         await asyncio.sleep(0.05)
     await harness.server.stop()
+
+
+async def test_a_busy_ssh_port_leaves_the_server_running_without_ssh(
+    make_harness, tmp_path
+):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        harness = await make_harness(ssh_port=busy.getsockname()[1])
+        assert "ssh" not in harness.server.addresses
+        await harness.user("alice")
+        session = await harness.device("alice")
+        assert await session.ping() > 0
+        await session.close()
+        await harness.server.stop()
