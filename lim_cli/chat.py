@@ -134,7 +134,7 @@ def resolve_chat(
         fail(f"the token is not valid: {exc}")
     if as_user and as_user != fields.identifier:
         fail(f"the token is for {fields.identifier}, not {as_user}", 2)
-    url = gateway_url(server, transport)
+    url = gateway_url(server, transport, token, fields.app_id, fields.identifier)
     parts = urlsplit(url)
     fixed = token
     return ChatTarget(
@@ -146,7 +146,9 @@ def resolve_chat(
     )
 
 
-def gateway_url(server: str, transport: str) -> str:
+def gateway_url(
+    server: str, transport: str, token: str, app_id: int, user_id: str
+) -> str:
     """A gateway address from a server address (HTTP API or gateway)."""
     scheme = urlsplit(server).scheme
     if scheme in ("ws", "wss", "tcp"):
@@ -156,9 +158,14 @@ def gateway_url(server: str, transport: str) -> str:
     import httpx
 
     try:
-        reply = httpx.get(server.rstrip("/") + "/v1/route", timeout=10).json()
+        headers = {"X-Lim-App": str(app_id), "X-Lim-User": user_id, "X-Lim-Sign": token}
+        reply = httpx.get(
+            server.rstrip("/") + "/v1/route", headers=headers, timeout=10
+        ).json()
     except (httpx.HTTPError, ValueError) as exc:
         fail(f"cannot reach {server}: {exc}")
+    if reply.get("code") != 200:
+        fail(f"{server} refused: {reply.get('msg')} (code {reply.get('code')})")
     route = reply.get("data") or {}
     host = urlsplit(server).hostname
     if transport == "ws" and route.get("ws"):
