@@ -80,6 +80,7 @@ class Cache:
                 "muted": int,
                 "deleted": int,
                 "last_time": int,
+                "recall_sequence": int,
             },
             pk="conversation_id",
             if_not_exists=True,
@@ -92,6 +93,7 @@ class Cache:
                 "muted": 0,
                 "deleted": 0,
                 "last_time": 0,
+                "recall_sequence": 0,
             },
         )
         db.table("messages").create(
@@ -321,6 +323,10 @@ class Cache:
         with self.db.conn:
             self._recall(row[0], row[1])
         return str(row[0])
+
+    def recall_at(self, conversation_id: str, sequence: int) -> None:
+        with self.db.conn:
+            self._recall(conversation_id, sequence)
 
     def _recall(self, conversation_id: str, sequence: int) -> None:
         self.db.execute(

@@ -221,6 +221,7 @@ class LimClient:
             if changed:
                 self._emit(ConversationChanged(changed))
             self._flush_outbox()
+            await self.load_presence()
             await session.closed.wait()
             return session.close_reason or "closed"
         finally:
@@ -397,16 +398,17 @@ class LimClient:
             )
             self._emit(ConversationChanged({conversation_id}))
         elif command in (Command.MSG_READ_NOTIFY, Command.GROUP_MSG_READ_NOTIFY):
+            # Another device of mine read this far.
             conversation_id = body.get("conversationId") or ""
-            if conversation_id:
-                self.cache.upsert_conversation(
-                    conversation_id, read_sequence=int(body.get("messageSequence", 0))
-                )
+            if not conversation_id and body.get("groupId"):
+                conversation_id = f"group|{body['groupId']}"
+            read = body.get("readSequence", body.get("messageSequence", 0))
+            local = self.cache.conversation(conversation_id)
+            if local is not None and int(read) > int(local["read_sequence"]):
+                self.cache.upsert_conversation(conversation_id, read_sequence=int(read))
                 self._emit(ConversationChanged({conversation_id}))
         elif command == Command.MSG_RECALL_NOTIFY:
-            conversation_id = self.cache.recall(int(body.get("messageKey", 0)))
-            if conversation_id:
-                self._emit(ConversationChanged({conversation_id}))
+            self._on_recall(body)
         elif command in (
             Command.USER_ONLINE_STATUS_CHANGED,
             Command.USER_CUSTOM_STATUS_CHANGED,
@@ -442,20 +444,63 @@ class LimClient:
             text = message_text(wire.get("messageBody"))
             self._emit(MessageReceived(conversation_id, wire.get("fromId", ""), text))
 
-    def _on_presence(self, body: dict[str, Any]) -> None:
-        user_id = body.get("userId") or body.get("toId") or ""
-        if not user_id:
+    def _on_recall(self, body: dict[str, Any]) -> None:
+        conversation_id = body.get("conversationId") or self.cache.recall(
+            int(body.get("messageKey", 0))
+        )
+        if not conversation_id:
             return
-        online = body.get("online")
-        if online is None:
-            online = body.get("status") in (1, "online") or bool(body.get("devices"))
+        if body.get("messageSequence") is not None:
+            self.cache.recall_at(conversation_id, int(body["messageSequence"]))
+        conversation = self.cache.conversation(conversation_id) or {}
+        recall_sequence = int(body.get("recallSequence") or 0)
+        if recall_sequence == int(conversation.get("recall_sequence") or 0) + 1:
+            self.cache.upsert_conversation(
+                conversation_id, recall_sequence=recall_sequence
+            )
+        self._emit(ConversationChanged({conversation_id}))
+
+    async def load_presence(self) -> None:
+        """Statuses of friends and of 1:1 peers, and a watch on the peers."""
+        statuses: list[dict[str, Any]] = []
+        try:
+            statuses += await self.api("/v1/status/friends", {})
+            peers = sorted(
+                {
+                    peer_of(row, self.user_id)
+                    for row in self.cache.conversations(self.user_id)
+                    if row["conversation_type"] == ConversationType.P2P
+                }
+                - {s.get("userId") for s in statuses}
+                - {self.user_id}
+            )[:1000]
+            if peers:
+                statuses += await self.api("/v1/status/get", {"userIds": peers})
+                await self.api(
+                    "/v1/status/subscribe", {"userIds": peers, "ttlSeconds": 86400}
+                )
+        except LimClientError as exc:
+            log.info("presence not loaded: %s", exc.msg)
+        for status in statuses:
+            self._store_presence(status)
+        if statuses:
+            self._emit(ConversationChanged(set()))
+
+    def _on_presence(self, body: dict[str, Any]) -> None:
+        if self._store_presence(body):
+            self._emit(ConversationChanged(set()))
+
+    def _store_presence(self, body: dict[str, Any]) -> bool:
+        user_id = body.get("userId") or ""
+        if not user_id:
+            return False
         self.cache.set_presence(
             user_id,
-            bool(online),
+            bool(body.get("online")),
             int(body.get("customStatus") or 0),
             str(body.get("customText") or ""),
         )
-        self._emit(ConversationChanged(set()))
+        return True
 
     async def _on_change(self, event: Event) -> None:
         """A relation, group or conversation event: resync the kinds, then tell."""

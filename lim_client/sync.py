@@ -76,6 +76,9 @@ class Syncer:
             last = int(row.get("lastSequence", 0))
             if await self.pull_messages(conversation_id, last):
                 changed.add(conversation_id)
+            recalls = int(row.get("recallSequence") or 0)
+            if await self.pull_recalls(conversation_id, recalls):
+                changed.add(conversation_id)
         await self.fetch_profiles()
         return changed
 
@@ -165,6 +168,27 @@ class Syncer:
         self.pulled_messages += new
         log.debug("pulled %d messages of %s up to %d", new, conversation_id, held)
         return new
+
+    async def pull_recalls(self, conversation_id: str, recall_sequence: int) -> int:
+        """Apply the recalls of a conversation we have not seen yet."""
+        conversation = self.cache.conversation(conversation_id) or {}
+        held = int(conversation.get("recall_sequence") or 0)
+        applied = 0
+        while held < recall_sequence:
+            page = await self.api(
+                "/v1/sync/recalls",
+                {"conversationId": conversation_id, "lastSequence": held},
+            )
+            records = page.get("dataList", [])
+            for record in records:
+                self.cache.recall_at(conversation_id, int(record["messageSequence"]))
+                held = max(held, int(record["recallSequence"]))
+            applied += len(records)
+            if page.get("completed", True) or not records:
+                break
+        if applied:
+            self.cache.upsert_conversation(conversation_id, recall_sequence=held)
+        return applied
 
     async def receive(self, wire: dict[str, Any]) -> bool:
         """Store a pushed message; pull the range before it when one is missing.

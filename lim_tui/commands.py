@@ -240,6 +240,31 @@ async def _recall(app: ChatApp, args: list[str]) -> None:
     app.render_log()
 
 
+def _flag(verb: str) -> Handler:
+    async def change(app: ChatApp, args: list[str]) -> None:
+        conversation_id = app.current
+        if conversation_id is None:
+            raise UsageError("open a conversation first")
+        view = await app.client.api(
+            f"/v1/conversation/{verb}", {"conversationId": conversation_id}
+        )
+        if isinstance(view, dict):
+            app.cache.upsert_conversation(
+                conversation_id,
+                pinned=int(bool(view.get("pinned"))),
+                muted=int(bool(view.get("muted"))),
+            )
+        app.notify(f"{verb}ned" if verb.endswith("pin") else f"{verb}d")
+        app.refresh_sidebar()
+        app.render_log()
+
+    return change
+
+
+for _verb in ("pin", "unpin", "mute", "unmute"):
+    command(_verb)(_flag(_verb))
+
+
 @command("status", "away")
 async def _status(app: ChatApp, args: list[str]) -> None:
     need(args, 1, "/status online|away|busy [text]")

@@ -39,6 +39,7 @@ COMMANDS = [
     ("/join GROUP", "join (or ask to join) a public group"),
     ("/admit ID, /deny ID", "answer a request to join your group"),
     ("/recall", "recall your last message in this conversation"),
+    ("/pin, /unpin, /mute, /unmute", "flag the open conversation"),
     ("/status online|away|busy [text]", "set your status and status text"),
     ("/search WORDS", "search the local history"),
     ("/retry", "send failed messages of this conversation again"),
