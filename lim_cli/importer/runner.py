@@ -1,0 +1,175 @@
+"""Running an import: batches to the bulk operation, rejects to a file.
+
+Batches go out on two HTTP connections so that reading the next batch
+overlaps the server's work on the previous one; results are taken in file
+order, so rejects are reported in the order of their lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ..wire import ApiError, WireClient
+from .kinds import Kind, map_row
+from .readers import Record
+
+IN_FLIGHT = 2
+PARSE_ERROR = 90001
+
+
+@dataclass
+class Totals:
+    read: int = 0
+    imported: int = 0
+    rejected: int = 0
+    batches: int = 0
+
+
+@dataclass
+class Reject:
+    line: int
+    code: int
+    reason: str
+    raw: Any
+
+
+class ImportFailed(Exception):
+    """A whole batch was refused; the import stops."""
+
+
+class RejectsFile:
+    """The rejects file, created on the first reject.
+
+    CSV imports get CSV rejects: ``line, code, reason`` then the original
+    cells under the original header. Other imports get JSON Lines of
+    ``{line, code, reason, row}``.
+    """
+
+    def __init__(self, path: Path, fmt: str, meta: dict[str, Any]) -> None:
+        self.path = path
+        self.fmt = "csv" if path.suffix.lower() == ".csv" else "jsonl"
+        self.meta = meta
+        self._handle: IO[str] | None = None
+        self._writer: Any = None
+
+    def write(self, reject: Reject) -> None:
+        if self._handle is None:
+            self._handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            if self.fmt == "csv":
+                self._writer = csv.writer(self._handle)
+                header = self.meta.get("header") or ["row"]
+                self._writer.writerow(["line", "code", "reason", *header])
+        if self.fmt == "csv":
+            raw = reject.raw if isinstance(reject.raw, list) else [reject.raw or ""]
+            self._writer.writerow([reject.line, reject.code, reject.reason, *raw])
+        else:
+            record = {
+                "line": reject.line,
+                "code": reject.code,
+                "reason": reject.reason,
+                "row": reject.raw,
+            }
+            self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    @property
+    def written(self) -> bool:
+        return self._handle is not None
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+@dataclass
+class Importer:
+    """Feed records to ``kind``'s bulk operation, ``batch_size`` at a time."""
+
+    server: str
+    token: str
+    kind: Kind
+    batch_size: int
+    on_reject: Callable[[Reject], None]
+    on_batch: Callable[[Totals], None] = lambda totals: None
+    extra_body: dict[str, Any] = field(default_factory=dict)
+    totals: Totals = field(default_factory=Totals)
+
+    def __post_init__(self) -> None:
+        self._local = threading.local()
+        self._clients: list[WireClient] = []
+        self._lock = threading.Lock()
+
+    def _client(self) -> WireClient:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = WireClient(self.server, self.token, timeout=300)
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    def _send(self, rows: list[dict[str, Any]]) -> Any:
+        body = {**self.extra_body, self.kind.key: rows}
+        try:
+            return self._client().call(self.kind.path, body)
+        except ApiError as exc:
+            if exc.code == 90003:
+                raise ImportFailed(
+                    f"this server cannot import {self.kind.name} ({self.kind.path})"
+                ) from exc
+            raise ImportFailed(f"batch refused: {exc.msg} (code {exc.code})") from exc
+
+    def run(self, records: Iterable[Record]) -> Totals:
+        pending: deque[tuple[Future[Any], list[Record]]] = deque()
+        with ThreadPoolExecutor(IN_FLIGHT) as pool:
+            try:
+                for batch in self._batches(records):
+                    rows = [map_row(self.kind, record.row or {}) for record in batch]
+                    pending.append((pool.submit(self._send, rows), batch))
+                    if len(pending) >= IN_FLIGHT:
+                        self._collect(*pending.popleft())
+                while pending:
+                    self._collect(*pending.popleft())
+            finally:
+                for future, _ in pending:
+                    future.cancel()
+                for client in self._clients:
+                    client.close()
+        return self.totals
+
+    def _batches(self, records: Iterable[Record]) -> Iterable[list[Record]]:
+        batch: list[Record] = []
+        for record in records:
+            self.totals.read += 1
+            if record.error is not None:
+                self._reject(Reject(record.line, PARSE_ERROR, record.error, record.raw))
+                continue
+            batch.append(record)
+            if len(batch) >= self.batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _collect(self, future: Future[Any], batch: list[Record]) -> None:
+        result = future.result()
+        rejected = result.get("rejected") or []
+        for item in rejected:
+            record = batch[int(item["index"])]
+            self._reject(
+                Reject(record.line, int(item["code"]), str(item["msg"]), record.raw)
+            )
+        self.totals.imported += int(result.get("imported", len(batch) - len(rejected)))
+        self.totals.batches += 1
+        self.on_batch(self.totals)
+
+    def _reject(self, reject: Reject) -> None:
+        self.totals.rejected += 1
+        self.on_reject(reject)
