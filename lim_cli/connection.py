@@ -16,7 +16,6 @@ In order:
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +51,8 @@ def config_file() -> Path:
 
 
 def read_profile() -> dict[str, Any]:
+    import tomllib
+
     path = config_file()
     try:
         return tomllib.loads(path.read_text())

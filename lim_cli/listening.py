@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from typing import Any
 
-from lim_protocol.commands import ClientType
+from lim_protocol.commands import ClientType, Command
+
+# Well inside the server's idle timeout (300 s by default).
+HEARTBEAT = 30.0
 
 
 def _address(route: dict[str, str]) -> str:
@@ -41,29 +45,42 @@ async def listen_forever(
         # Tell whoever waits on us (scripts, tests) that we are receiving.
         sys.stderr.write(f"listening as {user_id}\n")
         sys.stderr.flush()
-        while True:
-            get = session.events.get()
-            event = await _next(session, get)
-            if event is None:
-                reason = session.close_reason or "connection closed"
-                raise ConnectionError(reason)
-            if lines:
-                record = {
-                    "command": event.command,
-                    "name": event.name,
-                    "body": event.body,
-                }
-                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-            else:
-                sys.stdout.write(_human(event.name, event.body) + "\n")
-            sys.stdout.flush()
+        beat = asyncio.ensure_future(_heartbeat(session))
+        try:
+            await _print_events(session, lines)
+        finally:
+            beat.cancel()
     finally:
         await session.close()
 
 
-async def _next(session: Any, get: Any) -> Any:
-    import asyncio
+async def _heartbeat(session: Any) -> None:
+    while True:
+        await asyncio.sleep(HEARTBEAT)
+        await session.send(Command.PING, {})
 
+
+async def _print_events(session: Any, lines: bool) -> None:
+    while True:
+        event = await _next(session, session.events.get())
+        if event is None:
+            reason = session.close_reason or "connection closed"
+            raise ConnectionError(reason)
+        if event.command == Command.PING:
+            continue
+        if lines:
+            record = {
+                "command": event.command,
+                "name": event.name,
+                "body": event.body,
+            }
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(_human(event.name, event.body) + "\n")
+        sys.stdout.flush()
+
+
+async def _next(session: Any, get: Any) -> Any:
     closed = asyncio.ensure_future(session.closed.wait())
     getter = asyncio.ensure_future(get)
     done, _ = await asyncio.wait({closed, getter}, return_when=asyncio.FIRST_COMPLETED)

@@ -8,14 +8,15 @@ loads the asyncio client when it runs.
 from __future__ import annotations
 
 import json
+import signal
 import sys
-import uuid
 from typing import Any
 
 import typer
 
-from .common import AS_OPTION, JSON_OPTION, call, client, emit, target
+from .common import AS_OPTION, JSON_OPTION, Options, call, client, emit, target
 from .output import fail
+from .sending import SendError, ack_line, deliver, read_text
 from .wire import ApiError
 
 
@@ -23,18 +24,6 @@ def register(main: typer.Typer) -> None:
     main.command("send")(send)
     main.command("listen")(listen)
     main.command("history")(history)
-
-
-def _text(text: str | None) -> str:
-    if text is None or text == "-":
-        if text is None and sys.stdin.isatty():
-            fail("no message: pass TEXT, or - to read it from stdin", 2)
-        text = sys.stdin.read()
-        if text.endswith("\n"):
-            text = text[:-1]
-    if not text:
-        fail("the message is empty", 2)
-    return text
 
 
 def send(
@@ -52,20 +41,19 @@ def send(
 
     Example: echo "deploy done" | lim send --to bob -
     """
-    if (to is None) == (group is None):
-        fail("pass exactly one of --to USER and --group GROUP", 2)
-    body: dict[str, Any] = {
-        "messageId": message_id or uuid.uuid4().hex,
-        "messageBody": {"type": "text", "text": _text(text)},
+    options: Options = ctx.obj or Options(None, None, None)
+    globals_ = {
+        "server": options.server,
+        "token": options.token,
+        "data_dir": options.data_dir,
     }
-    if to is not None:
-        body["toId"] = to
-        path = "/v1/message/send"
-    else:
-        body["groupId"] = group
-        path = "/v1/group/message/send"
-    ack = call(ctx, path, body, as_user)
-    emit(ack, as_json, text=lambda d: f"sent {d.get('messageId')} #{d.get('sequence')}")
+    try:
+        ack = deliver(
+            globals_, to, group, read_text(text, sys.stdin), message_id, as_user
+        )
+    except SendError as exc:
+        fail(str(exc), exc.code)
+    emit(ack, as_json, text=ack_line)
 
 
 def listen(
@@ -102,6 +90,10 @@ def listen(
     from lim_client.session import LimClientError
 
     lines = as_json or not sys.stdout.isatty()
+    # Ctrl-C and SIGTERM end a listen cleanly, even when started with SIGINT
+    # ignored (a background job of a non-interactive shell).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         asyncio.run(listen_forever(route, api.app_id, user_id, token, lines))
     except KeyboardInterrupt:
@@ -123,7 +115,7 @@ def _line(message: dict[str, Any]) -> str:
     content = body.get("text") if isinstance(body, dict) else None
     if content is None:
         content = json.dumps(body, ensure_ascii=False)
-    return f"#{message.get('sequence')} {message.get('fromId')}: {content}"
+    return f"#{message.get('messageSequence')} {message.get('fromId')}: {content}"
 
 
 def history(

@@ -1,14 +1,16 @@
 """A minimal HTTP API client on the standard library, for a fast start.
 
 ``lim send`` and the other API-backed commands run once and exit, so they
-avoid httpx and the asyncio client stack: ``http.client`` with one
-keep-alive connection is all a command needs. Long-lived code (the TUI,
-``lim listen``) uses :mod:`lim_client` instead.
+avoid httpx and the asyncio client stack. Plain ``http://`` goes over a
+socket speaking just the HTTP/1.1 this server answers (a body sized by
+Content-Length or chunked), one kept-alive connection per client, which
+spares even the import of ``http.client``; ``https://`` uses
+``http.client``. Long-lived code (the TUI, ``lim listen``) uses
+:mod:`lim_client` instead.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import socket
 from typing import Any
@@ -51,16 +53,18 @@ class WireClient:
                     "X-Lim-Sign": token,
                 }
             )
-        self._conn: http.client.HTTPConnection | None = None
+        self._conn: Any = None
 
-    def _connection(self) -> http.client.HTTPConnection:
+    def _connection(self) -> Any:
         if self._conn is None:
-            factory = (
-                http.client.HTTPSConnection
-                if self.scheme == "https"
-                else http.client.HTTPConnection
-            )
-            self._conn = factory(self.netloc, timeout=self.timeout)
+            if self.scheme == "https":
+                import http.client
+
+                self._conn = _HttpsConnection(
+                    http.client.HTTPSConnection(self.netloc, timeout=self.timeout)
+                )
+            else:
+                self._conn = _PlainConnection(self.netloc, self.timeout)
         return self._conn
 
     def request(self, method: str, path: str, payload: bytes | None) -> Any:
@@ -71,11 +75,11 @@ class WireClient:
         for attempt in (1, 2):
             conn = self._connection()
             try:
-                conn.request(method, self.prefix + path, payload, headers)
-                response = conn.getresponse()
-                raw = response.read()
+                status, raw = conn.exchange(
+                    method, self.prefix + path, payload, headers
+                )
                 break
-            except (OSError, http.client.HTTPException) as exc:
+            except (OSError, ValueError, EOFError) as exc:
                 self.close()
                 # A kept-alive connection the server closed: retry once.
                 if attempt == 2 or isinstance(
@@ -85,11 +89,16 @@ class WireClient:
                         f"cannot reach {self.base_url}: {exc}"
                     ) from exc
         try:
-            return json.loads(raw)
+            reply = json.loads(raw)
         except ValueError:
             raise ApiError(
-                90000, f"server answered HTTP {response.status} without JSON"
+                90000, f"server answered HTTP {status} without JSON"
             ) from None
+        if isinstance(reply, dict) and "code" in reply:
+            return reply
+        if status == 404:
+            raise ApiError(90003, f"the server has no {path}")
+        raise ApiError(90000, f"server answered HTTP {status}: {reply}")
 
     def call(self, path: str, body: dict[str, Any] | None = None) -> Any:
         payload = json.dumps(body or {}, ensure_ascii=False).encode()
@@ -102,6 +111,110 @@ class WireClient:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+class _PlainConnection:
+    """HTTP/1.1 over a plain socket: requests with a body, JSON replies."""
+
+    def __init__(self, netloc: str, timeout: float) -> None:
+        host, _, port = netloc.rpartition(":")
+        if not host or not port.isdigit():
+            host, port = netloc, "80"
+        self.host = host.strip("[]")
+        self.port = int(port)
+        self.netloc = netloc
+        self.timeout = timeout
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def exchange(
+        self, method: str, path: str, payload: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        if self.sock is None:
+            self.sock = socket.create_connection((self.host, self.port), self.timeout)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = b""
+        body = payload or b""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.netloc}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        lines.append(f"Content-Length: {len(body)}")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode()
+        self.sock.sendall(head + body)
+
+        status_line, fields = self._head()
+        status = int(status_line.split()[1])
+        if fields.get("transfer-encoding", "").lower() == "chunked":
+            data = self._chunked()
+        else:
+            data = self._exactly(int(fields.get("content-length", "0")))
+        if fields.get("connection", "").lower() == "close":
+            self.close()
+        return status, data
+
+    def _fill(self) -> None:
+        assert self.sock is not None
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise EOFError("connection closed by the server")
+        self.buffer += chunk
+
+    def _line(self) -> bytes:
+        while b"\r\n" not in self.buffer:
+            self._fill()
+        line, _, self.buffer = self.buffer.partition(b"\r\n")
+        return line
+
+    def _head(self) -> tuple[str, dict[str, str]]:
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        first, *rest = head.decode("latin-1").split("\r\n")
+        fields = {}
+        for line in rest:
+            name, _, value = line.partition(":")
+            fields[name.strip().lower()] = value.strip()
+        return first, fields
+
+    def _exactly(self, size: int) -> bytes:
+        while len(self.buffer) < size:
+            self._fill()
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def _chunked(self) -> bytes:
+        parts = []
+        while True:
+            size = int(self._line().split(b";")[0], 16)
+            if size == 0:
+                self._line()
+                return b"".join(parts)
+            parts.append(self._exactly(size))
+            self._line()
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+class _HttpsConnection:
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def exchange(
+        self, method: str, path: str, payload: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        import http.client
+
+        try:
+            self.conn.request(method, path, payload, headers)
+            response = self.conn.getresponse()
+            return response.status, response.read()
+        except http.client.HTTPException as exc:
+            raise OSError(str(exc)) from exc
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def _data(reply: Any) -> Any:
