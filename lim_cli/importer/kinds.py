@@ -64,12 +64,18 @@ def infer_kind(columns: list[str]) -> str | None:
     return None
 
 
+_NAMES: dict[str, str] = {}
+
+
 def map_row(kind: Kind, row: dict[str, Any]) -> dict[str, Any]:
     """The row with camelCase keys and CSV text converted where it must be."""
     out: dict[str, Any] = {}
+    special = kind.integers | kind.objects
     for key, value in row.items():
-        name = camel(key)
-        if isinstance(value, str):
+        name = _NAMES.get(key)
+        if name is None:
+            name = _NAMES[key] = camel(key)
+        if name in special and type(value) is str:
             value = _convert(kind, name, value)
         out[name] = value
     return out
