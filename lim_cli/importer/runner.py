@@ -41,6 +41,14 @@ class Reject:
     raw: Any
 
 
+@dataclass
+class Batch:
+    """Rows to send, and the lines among them that could not be parsed."""
+
+    rows: list[Record] = field(default_factory=list)
+    errors: list[Reject] = field(default_factory=list)
+
+
 class ImportFailed(Exception):
     """A whole batch was refused; the import stops."""
 
@@ -127,12 +135,11 @@ class Importer:
             raise ImportFailed(f"batch refused: {exc.msg} (code {exc.code})") from exc
 
     def run(self, records: Iterable[Record]) -> Totals:
-        pending: deque[tuple[Future[Any], list[Record]]] = deque()
+        pending: deque[tuple[Future[Any], Batch]] = deque()
         with ThreadPoolExecutor(IN_FLIGHT) as pool:
             try:
                 for batch in self._batches(records):
-                    rows = [map_row(self.kind, record.row or {}) for record in batch]
-                    pending.append((pool.submit(self._send, rows), batch))
+                    pending.append((self._submit(pool, batch), batch))
                     if len(pending) >= IN_FLIGHT:
                         self._collect(*pending.popleft())
                 while pending:
@@ -144,29 +151,44 @@ class Importer:
                     client.close()
         return self.totals
 
-    def _batches(self, records: Iterable[Record]) -> Iterable[list[Record]]:
-        batch: list[Record] = []
+    def _submit(self, pool: ThreadPoolExecutor, batch: Batch) -> Future[Any]:
+        if not batch.rows:
+            done: Future[Any] = Future()
+            done.set_result({"imported": 0, "rejected": []})
+            return done
+        rows = [map_row(self.kind, record.row or {}) for record in batch.rows]
+        return pool.submit(self._send, rows)
+
+    def _batches(self, records: Iterable[Record]) -> Iterable[Batch]:
+        batch = Batch()
         for record in records:
             self.totals.read += 1
             if record.error is not None:
-                self._reject(Reject(record.line, PARSE_ERROR, record.error, record.raw))
+                batch.errors.append(
+                    Reject(record.line, PARSE_ERROR, record.error, record.raw)
+                )
                 continue
-            batch.append(record)
-            if len(batch) >= self.batch_size:
+            batch.rows.append(record)
+            if len(batch.rows) >= self.batch_size:
                 yield batch
-                batch = []
-        if batch:
+                batch = Batch()
+        if batch.rows or batch.errors:
             yield batch
 
-    def _collect(self, future: Future[Any], batch: list[Record]) -> None:
+    def _collect(self, future: Future[Any], batch: Batch) -> None:
         result = future.result()
         rejected = result.get("rejected") or []
+        rejects = list(batch.errors)
         for item in rejected:
-            record = batch[int(item["index"])]
-            self._reject(
+            record = batch.rows[int(item["index"])]
+            rejects.append(
                 Reject(record.line, int(item["code"]), str(item["msg"]), record.raw)
             )
-        self.totals.imported += int(result.get("imported", len(batch) - len(rejected)))
+        # Reported in the order of the file's lines.
+        for reject in sorted(rejects, key=lambda reject: reject.line):
+            self._reject(reject)
+        imported = result.get("imported", len(batch.rows) - len(rejected))
+        self.totals.imported += int(imported)
         self.totals.batches += 1
         self.on_batch(self.totals)
 
