@@ -31,12 +31,16 @@ def _password(given: str | None) -> str:
 def login(
     ctx: typer.Context,
     user_id: str = typer.Argument(None, metavar="[USER]", help="Log in as this user."),
-    server: str = typer.Option(None, "--server", help="HTTP API URL of the server."),
+    server: str | None = typer.Option(
+        None, "--server", help="HTTP API URL of the server."
+    ),
     app_id: int = typer.Option(1, "--app", help="App id (password login)."),
     password: str = typer.Option(
         None, "--password", help="Password (else prompted, or read from stdin)."
     ),
-    token: str = typer.Option(None, "--token", help="Store this userSign instead."),
+    token: str | None = typer.Option(
+        None, "--token", help="Store this userSign instead."
+    ),
     lifetime: int = typer.Option(
         30 * 86400, "--lifetime", min=60, help="Token lifetime in seconds."
     ),

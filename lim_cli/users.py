@@ -160,7 +160,7 @@ def delete(
 def passwd(
     ctx: typer.Context,
     user_id: str = typer.Argument(..., metavar="USER", help="Whose password."),
-    password: str = typer.Option(
+    password: str | None = typer.Option(
         None, "--password", help="The new password (else prompted, or stdin)."
     ),
     clear: bool = typer.Option(False, "--clear", help="Remove the password."),

@@ -182,7 +182,7 @@ class _PlainConnection:
         return data
 
     def _chunked(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
             size = int(self._line().split(b";")[0], 16)
             if size == 0:

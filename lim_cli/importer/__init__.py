@@ -13,6 +13,7 @@ import itertools
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -36,7 +37,7 @@ def import_file(
     ),
     fmt: str = typer.Option(None, "--format", help=FORMAT_HELP),
     batch: int = typer.Option(
-        2000, "--batch", min=1, max=10000, help="Rows per request."
+        5000, "--batch", min=1, max=10000, help="Rows per request."
     ),
     rejects: Path = typer.Option(
         None, "--rejects", help="Where bad rows go [FILE.rejects.csv or .jsonl]."
@@ -74,8 +75,9 @@ def import_file(
     if first is None:
         fail(f"{path} holds no rows", 1)
     if kind is None:
-        columns = list((first.row or {}).keys()) or list(meta.get("header") or [])
-        kind = infer_kind(columns)  # type: ignore[arg-type]
+        header: Any = meta.get("header") or []
+        columns = list((first.row or {}).keys()) or list(header)
+        kind = infer_kind(columns)
         if kind is None:
             fail("cannot tell what the file holds: pass --kind", 2)
 
