@@ -106,7 +106,6 @@ class Importer:
     batch_size: int
     on_reject: Callable[[Reject], None]
     on_batch: Callable[[Totals], None] = lambda totals: None
-    extra_body: dict[str, Any] = field(default_factory=dict)
     totals: Totals = field(default_factory=Totals)
 
     def __post_init__(self) -> None:
@@ -124,7 +123,7 @@ class Importer:
         return client
 
     def _send(self, rows: list[dict[str, Any]]) -> Any:
-        body = {**self.extra_body, self.kind.key: rows}
+        body = {self.kind.key: rows}
         try:
             return self._client().call(self.kind.path, body)
         except ApiError as exc:

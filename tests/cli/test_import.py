@@ -134,13 +134,20 @@ def test_an_unknown_kind_of_file_asks_for_kind(served: Served, tmp_path: Path):
     assert "--kind" in result.stderr
 
 
-def test_a_kind_the_server_lacks_is_one_clear_error(served: Served, tmp_path):
+def test_an_operation_the_server_lacks_is_one_clear_error(
+    served: Served, tmp_path: Path, monkeypatch
+) -> None:
+    from lim_cli.importer.kinds import KINDS, Kind
+
+    monkeypatch.setitem(
+        KINDS, "friendships", Kind("friendships", "/v1/no/such/import", "friendships")
+    )
     path = tmp_path / "friends.csv"
     path.write_text("from_id,to_id\na,b\n")
 
-    result = served.run("import", str(path))
+    result = served.invoke("import", str(path))
 
-    # Until relations land this server has no /v1/friend/import.
-    if result.returncode != 0:
-        assert result.stderr.startswith("lim: ")
-        assert result.stderr.count("\n") <= 2
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "lim: this server cannot import friendships (/v1/no/such/import)\n"
+    )
