@@ -1,6 +1,6 @@
 """Running an import: batches to the bulk operation, rejects to a file.
 
-Batches go out on two HTTP connections so that reading the next batch
+Batches go out on up to four HTTP connections so that reading the next batch
 overlaps the server's work on the previous one; results are taken in file
 order, so rejects are reported in the order of their lines.
 """
@@ -21,7 +21,7 @@ from ..wire import ApiError, WireClient
 from .kinds import Kind, map_row
 from .readers import Record
 
-IN_FLIGHT = 2
+IN_FLIGHT = 4
 PARSE_ERROR = 90001
 
 
