@@ -22,12 +22,13 @@ def _address(route: dict[str, str]) -> str:
 
 
 def _human(name: str, body: Any) -> str:
+    """``alice: hi`` for a 1:1 message, ``[team] alice: hi`` in a group."""
     if isinstance(body, dict) and "messageBody" in body:
         content = body["messageBody"]
         text = content.get("text") if isinstance(content, dict) else None
-        where = body.get("groupId") or body.get("fromId")
         shown = text if text is not None else json.dumps(content, ensure_ascii=False)
-        return f"{where} {body.get('fromId')}: {shown}"
+        group = f"[{body['groupId']}] " if body.get("groupId") else ""
+        return f"{group}{body.get('fromId')}: {shown}"
     return f"{name} {json.dumps(body, ensure_ascii=False)}"
 
 
