@@ -131,6 +131,10 @@ def _local_admin(
         return None
     from lim_protocol.tokens import create_user_sign
 
+    if "http" not in runtime.get("addresses", {}):
+        raise NoServer(
+            "the local server runs without its HTTP API: restart it with --http-port"
+        )
     host, port = runtime["addresses"]["http"]
     if host in ("0.0.0.0", "::"):
         host = "127.0.0.1"
