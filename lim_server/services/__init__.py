@@ -11,7 +11,10 @@ from ..routing import LocalRouter
 from ..store import Store
 from .apps import AppService
 from .context import Caller
+from .conversations import ConversationService
 from .messages import MessageService
+from .presence import PresenceService
+from .recall import RecallService
 from .sync import SyncService
 from .users import UserService
 
@@ -24,6 +27,9 @@ class Services:
         self.users = UserService(store, router)
         self.messages = MessageService(store, router)
         self.sync = SyncService(store)
+        self.conversations = ConversationService(store, router, self.sync, self.apps)
+        self.recall = RecallService(store, router, self.apps)
+        self.presence = PresenceService(router)
 
 
 __all__ = ["Caller", "Services"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .apps import AppStore
+from .conversations import ConversationStore
 from .database import Database
 from .messages import MessageStore
 from .users import UserStore
@@ -24,12 +25,14 @@ class Store:
         self.apps: AppStore
         self.users: UserStore
         self.messages: MessageStore
+        self.conversations: ConversationStore
 
     def open(self) -> None:
         self.db.open()
         self.apps = AppStore(self.db)
         self.users = UserStore(self.db)
         self.messages = MessageStore(self.db, self.node_id)
+        self.conversations = ConversationStore(self.db)
 
     def close(self) -> None:
         self.db.close()

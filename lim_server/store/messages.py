@@ -128,7 +128,8 @@ class MessageStore:
         return self.db.query_all(
             "SELECT c.conversation_id, c.conversation_type, c.peer_id,"
             " c.read_sequence, c.start_sequence, c.deleted,"
-            " coalesce(s.last_sequence, 0) AS last_sequence"
+            " coalesce(s.last_sequence, 0) AS last_sequence,"
+            " coalesce(s.recall_sequence, 0) AS recall_sequence"
             " FROM conversations c LEFT JOIN conversation_sequences s"
             " ON s.app_id = c.app_id AND s.conversation_id = c.conversation_id"
             " WHERE c.app_id = ? AND c.owner_id = ?",
@@ -204,7 +205,32 @@ def _append(
     )
     for owner_id, peer_id in message.owners:
         _touch_conversation(conn, message, owner_id, peer_id, stored.created_at)
+    advance_read(
+        conn, message.app_id, message.from_id, message.conversation_id, sequence
+    )
     return stored, False
+
+
+def advance_read(
+    conn: sqlite3.Connection,
+    app_id: int,
+    owner_id: str,
+    conversation_id: str,
+    sequence: int,
+) -> None:
+    """Mark a conversation read up to ``sequence`` for its owner (writer only).
+
+    Appends call it for the sender, in the same transaction, so that one's own
+    messages are never unread on any device, not even for an instant. A read
+    only moves forward; the change needs no sync stamp because the cursors
+    call reports every read sequence.
+    """
+    conn.execute(
+        "UPDATE conversations SET read_sequence = ?"
+        " WHERE app_id = ? AND owner_id = ? AND conversation_id = ?"
+        " AND read_sequence < ?",
+        (sequence, app_id, owner_id, conversation_id, sequence),
+    )
 
 
 def _touch_conversation(

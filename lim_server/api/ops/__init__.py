@@ -1,3 +1,3 @@
 """Operation modules, one per service; importing them fills the registry."""
 
-from . import apps, messages, sync, users  # noqa: F401
+from . import apps, conversations, messages, presence, sync, users  # noqa: F401
