@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from . import serve, tokens
+from . import conversations, serve, status, tokens
 from .common import Options
 
 app = typer.Typer(
@@ -53,6 +53,8 @@ def main(
 
 serve.register(app)
 tokens.register(app)
+conversations.register(app)
+status.register(app)
 
 
 def run() -> None:
