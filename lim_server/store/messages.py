@@ -203,11 +203,14 @@ def _append(
             stored.created_at,
         ),
     )
+    # The sender has read everything up to their own message: their read
+    # sequence moves in the same transaction, so it is never unread for them.
     for owner_id, peer_id in message.owners:
-        _touch_conversation(conn, message, owner_id, peer_id, stored.created_at)
-    advance_read(
-        conn, message.app_id, message.from_id, message.conversation_id, sequence
-    )
+        _touch_conversation(conn, message, owner_id, peer_id, stored)
+    if all(owner_id != message.from_id for owner_id, _ in message.owners):
+        advance_read(
+            conn, message.app_id, message.from_id, message.conversation_id, sequence
+        )
     return stored, False
 
 
@@ -220,10 +223,9 @@ def advance_read(
 ) -> None:
     """Mark a conversation read up to ``sequence`` for its owner (writer only).
 
-    Appends call it for the sender, in the same transaction, so that one's own
-    messages are never unread on any device, not even for an instant. A read
-    only moves forward; the change needs no sync stamp because the cursors
-    call reports every read sequence.
+    A read only moves forward; it needs no sync stamp because the cursors call
+    reports every read sequence. Group appends (which index no owner) get the
+    sender's read advanced through this.
     """
     conn.execute(
         "UPDATE conversations SET read_sequence = ?"
@@ -238,32 +240,37 @@ def _touch_conversation(
     message: NewMessage,
     owner_id: str,
     peer_id: str,
-    now_ms: int,
+    stored: StoredMessage,
 ) -> None:
     # Only a new or a deleted conversation changes for sync; a new message in
     # a visible conversation shows up through the cursors alone.
-    row = conn.execute(
-        "SELECT deleted FROM conversations"
-        " WHERE app_id = ? AND owner_id = ? AND conversation_id = ?",
-        (message.app_id, owner_id, message.conversation_id),
-    ).fetchone()
-    if row is not None and not row[0]:
+    key = (message.app_id, owner_id, message.conversation_id)
+    read = 0
+    if owner_id == message.from_id:
+        read = stored.sequence
+        visible = conn.execute(
+            "UPDATE conversations SET read_sequence = max(read_sequence, ?)"
+            " WHERE app_id = ? AND owner_id = ? AND conversation_id = ?"
+            " AND deleted = 0",
+            (read, *key),
+        ).rowcount
+    else:
+        row = conn.execute(
+            "SELECT deleted FROM conversations"
+            " WHERE app_id = ? AND owner_id = ? AND conversation_id = ?",
+            key,
+        ).fetchone()
+        visible = row is not None and not row[0]
+    if visible:
         return
     sequence = next_value(conn, message.app_id, conversation_counter(owner_id))
     conn.execute(
         "INSERT INTO conversations (app_id, owner_id, conversation_id,"
-        " conversation_type, peer_id, sequence, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET deleted = 0,"
+        " conversation_type, peer_id, read_sequence, sequence, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET deleted = 0,"
+        " read_sequence = max(read_sequence, excluded.read_sequence),"
         " sequence = excluded.sequence, updated_at = excluded.updated_at",
-        (
-            message.app_id,
-            owner_id,
-            message.conversation_id,
-            message.conversation_type,
-            peer_id,
-            sequence,
-            now_ms,
-        ),
+        (*key, message.conversation_type, peer_id, read, sequence, stored.created_at),
     )
 
 
