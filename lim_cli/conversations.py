@@ -76,7 +76,7 @@ def list_conversations(
     emit(data, as_json, columns=columns, rows=_rows)
 
 
-def _change(path: str, verb: str):  # type: ignore[no-untyped-def]
+def _change(path: str, verb: str) -> Any:
     def change(
         ctx: typer.Context,
         conversation: str = CONVERSATION,

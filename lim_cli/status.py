@@ -12,7 +12,6 @@ import datetime
 import sys
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -34,7 +33,7 @@ CUSTOM_CHANGED = 4004
 class DefaultShow(TyperGroup):
     """A group whose arguments, if not a subcommand, go to ``show``."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if (
             not args
             or args[0] not in self.commands

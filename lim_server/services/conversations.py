@@ -50,9 +50,9 @@ class ConversationService:
 
     # reading
 
-    def list(self, caller: Caller) -> list[dict[str, Any]]:
+    def visible(self, caller: Caller) -> list[dict[str, Any]]:
         """Visible conversations: pinned first, then by last activity."""
-        rows = self.store.conversations.list(caller.app_id, caller.user_id)
+        rows = self.store.conversations.visible(caller.app_id, caller.user_id)
         return [self.view(caller, row) for row in rows]
 
     def get(self, caller: Caller, conversation_id: str) -> dict[str, Any]:

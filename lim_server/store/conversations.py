@@ -69,7 +69,7 @@ class ConversationStore:
 
     # reads
 
-    def list(self, app_id: int, owner_id: str) -> list[sqlite3.Row]:
+    def visible(self, app_id: int, owner_id: str) -> list[sqlite3.Row]:
         """Visible conversations: pinned first, then by last activity."""
         return self.db.query_all(
             _SELECT + " WHERE c.app_id = ? AND c.owner_id = ? AND c.deleted = 0"

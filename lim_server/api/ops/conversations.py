@@ -55,7 +55,7 @@ class RecallPull(Request):
 @operation("/v1/conversation/list", ConversationList)
 async def list_conversations(services, caller, request: ConversationList):
     """Visible conversations, pinned first, with last message and unread count."""
-    return services.conversations.list(caller)
+    return services.conversations.visible(caller)
 
 
 @operation("/v1/conversation/get", ConversationTarget)
