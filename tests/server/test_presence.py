@@ -210,3 +210,22 @@ async def test_setting_the_same_status_again_pushes_nothing(harness):
     await alice.api("/v1/status/set", {"customStatus": 1, "customText": "away"})
 
     assert await _quiet(alice_web, CUSTOM)
+
+
+def test_every_new_operation_documents_an_example_request():
+    from lim_server.api.operations import load_operations
+
+    paths = [
+        path
+        for path in load_operations()
+        if path.startswith(("/v1/status/", "/v1/conversation/"))
+        or path in ("/v1/message/recall", "/v1/sync/recalls")
+    ]
+    registry = load_operations()
+
+    assert len(paths) == 16
+    for path in paths:
+        schema = registry[path].model.model_json_schema(by_alias=True)
+        assert schema.get("examples"), path
+        for example in schema["examples"]:
+            registry[path].model.model_validate(example)
