@@ -319,3 +319,22 @@ async def test_unread_stays_exact_under_concurrent_sends(harness):
     assert bob_view["lastSequence"] == 55
     assert bob_view["unreadCount"] == 0
     assert alice_view["unreadCount"] == 5
+
+
+async def test_receipts_and_notifies_cross_transports(harness):
+    await harness.user("alice")
+    await harness.user("bob")
+    alice = await harness.device("alice", transport="ws")
+    bob = await harness.device("bob", transport="tcp")
+    bob_web = await harness.device("bob", transport="ws")
+    await alice.send_message("bob", "over websocket")
+
+    await bob.send(
+        Command.MSG_READ, {"conversationType": 0, "toId": "alice", "messageSequence": 1}
+    )
+    receipt = await alice.next_event(Command.MSG_READ_RECEIPT)
+    notify = await bob_web.next_event(Command.MSG_READ_NOTIFY)
+
+    assert receipt.body["messageSequence"] == 1
+    assert notify.body["unreadCount"] == 0
+    assert await _no_event(bob, Command.MSG_READ)
