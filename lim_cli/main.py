@@ -11,7 +11,19 @@ from pathlib import Path
 
 import typer
 
-from . import apps, friends, groups, importer, login, messaging, serve, tokens, users
+from . import (
+    apps,
+    conversations,
+    friends,
+    groups,
+    importer,
+    login,
+    messaging,
+    serve,
+    status,
+    tokens,
+    users,
+)
 from .common import Options
 
 app = typer.Typer(
@@ -65,6 +77,8 @@ messaging.register(app)
 importer.register(app)
 groups.register(app)
 app.add_typer(friends.app, name="friend")
+conversations.register(app)
+status.register(app)
 
 
 def run() -> None:

@@ -80,6 +80,8 @@ class LimServer:
             self.addresses["ssh"] = await self._start_ssh()
 
         self._tasks.append(asyncio.create_task(self._retention_forever()))
+        sweeper = self.services.presence.sweep_forever()
+        self._tasks.append(asyncio.create_task(sweeper))
         self._write_runtime()
         log.info("lim is ready (data in %s)", config.data_dir)
 
