@@ -14,7 +14,8 @@ import typer
 from .common import AS_OPTION, JSON_OPTION, call, emit, target
 
 app = typer.Typer(
-    help="Conversations: list with unread counts, pin, mute, delete, mark read.",
+    help="Conversations: list with unread counts, pin, mute, delete, mark read."
+    "\n\nExample: lim conv list --as alice",
     no_args_is_help=True,
 )
 

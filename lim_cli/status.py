@@ -49,7 +49,8 @@ class DefaultShow(TyperGroup):
 
 app = typer.Typer(
     cls=DefaultShow,
-    help="Online state and custom status: show, set, watch.",
+    help="Online state and custom status: show, set, watch.\n\n"
+    'Example: lim status set away "in a meeting" --as alice',
     no_args_is_help=False,
 )
 
