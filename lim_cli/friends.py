@@ -16,10 +16,15 @@ from .common import AS_OPTION, JSON_OPTION, call, emit
 from .output import fail
 
 app = typer.Typer(
-    help="Friends, friend requests, tags and the blacklist.",
+    help="Friends, friend requests, tags and the blacklist.\n\n"
+    "Example: lim friend add bob --as alice",
     no_args_is_help=True,
 )
-tag_app = typer.Typer(help="Tags (friend groups): name sets of friends.")
+tag_app = typer.Typer(
+    help="Tags (friend groups): name sets of friends.\n\n"
+    "Example: lim friend tag create work bob carol --as alice",
+    no_args_is_help=True,
+)
 app.add_typer(tag_app, name="tag")
 
 FRIEND_COLUMNS = ("toId", "remark", "addSource", "black", "since")

@@ -11,8 +11,11 @@ from ..routing import LocalRouter
 from ..store import Store
 from .apps import AppService
 from .context import Caller
+from .conversations import ConversationService
 from .groups import GroupService
 from .messages import MessageService
+from .presence import PresenceService
+from .recall import RecallService
 from .relations import RelationService
 from .sync import SyncService
 from .users import UserService
@@ -30,6 +33,14 @@ class Services:
         self.relations = RelationService(
             store, router, self.messages, self.sync, self.apps
         )
+        self.conversations = ConversationService(store, router, self.sync, self.apps)
+        self.recall = RecallService(store, router, self.apps)
+        self.presence = PresenceService(router)
+
+        # Hooks between domains, so that none imports another.
+        self.presence.friends_of = self.relations.friend_ids
+        self.recall.group_role_of = self.groups.role_of
+        self.recall.group_member_ids = self.groups.member_ids
 
 
 __all__ = ["Caller", "Services"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .apps import AppStore
+from .conversations import ConversationStore
 from .database import Database
 from .groups import GroupStore
 from .messages import MessageStore
@@ -28,6 +29,7 @@ class Store:
         self.messages: MessageStore
         self.groups: GroupStore
         self.relations: RelationStore
+        self.conversations: ConversationStore
 
     def open(self) -> None:
         self.db.open()
@@ -36,6 +38,7 @@ class Store:
         self.messages = MessageStore(self.db, self.node_id)
         self.groups = GroupStore(self.db)
         self.relations = RelationStore(self.db)
+        self.conversations = ConversationStore(self.db)
 
     def close(self) -> None:
         self.db.close()
