@@ -119,6 +119,8 @@ class ChatApp(App[None]):
         self.client.start()
 
     async def on_unmount(self) -> None:
+        if self._forward in self.client.listeners:
+            self.client.listeners.remove(self._forward)
         await self.client.stop()
 
     def _forward(self, event: ClientEvent) -> None:
@@ -138,6 +140,8 @@ class ChatApp(App[None]):
 
     @on(Update)
     def on_update(self, message: Update) -> None:
+        if not self.query(Sidebar):
+            return  # the app is closing
         event = message.event
         if isinstance(event, StateChanged):
             self.detail = event.detail

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from lim_tui.app import ChatApp
@@ -12,6 +14,12 @@ from lim_tui.sidebar import Sidebar
 from ..client.helpers import make_client, until
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def shot(app: ChatApp, name: str) -> None:
+    """Save an SVG screenshot; into docs/ only when LIM_SCREENSHOTS=1."""
+    directory = SHOTS if os.environ.get("LIM_SCREENSHOTS") else tempfile.gettempdir()
+    app.save_screenshot(name, str(directory))
 
 
 def log_text(app: ChatApp) -> str:
@@ -45,7 +53,7 @@ async def test_app_opens_syncs_and_shows_the_newest_conversation(harness, tmp_pa
         assert "online" in str(app.query_one("#status").render())
         # Viewing the conversation marks it read: no badge on the open one.
         assert app.cache.conversation("p2p|alice|bob")["read_sequence"] == 2
-        app.save_screenshot("chat-80x24.svg", str(SHOTS))
+        shot(app, "chat-80x24.svg")
 
 
 async def test_sending_shows_the_message_and_the_peer_receives_it(harness, tmp_path):
@@ -86,7 +94,7 @@ async def test_message_in_another_conversation_raises_its_unread_badge(
         await until(lambda: not any("(2)" in label for label in sidebar_labels(app)))
         assert app.current == "p2p|bob|carol"
         await pilot.pause()
-        app.save_screenshot("chat-unread.svg", str(SHOTS))
+        shot(app, "chat-unread.svg")
 
 
 async def test_quick_switcher_jumps_to_a_conversation_by_typing(harness, tmp_path):
@@ -103,7 +111,7 @@ async def test_quick_switcher_jumps_to_a_conversation_by_typing(harness, tmp_pat
         assert isinstance(app.screen, PickerScreen)
         await pilot.press(*"ali")
         await pilot.pause()
-        app.save_screenshot("chat-switcher.svg", str(SHOTS))
+        shot(app, "chat-switcher.svg")
         await pilot.press("enter")
         await until(lambda: app.current == "p2p|alice|bob")
         assert "from alice" in log_text(app)
@@ -144,7 +152,7 @@ async def test_msg_command_starts_a_conversation_and_help_lists_keys(harness, tm
         assert isinstance(app.screen, HelpScreen)
         help_body = str(app.screen.query_one("#help-body").render())
         assert "Ctrl+K" in help_body and "/accept" in help_body
-        app.save_screenshot("chat-help.svg", str(SHOTS))
+        shot(app, "chat-help.svg")
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
@@ -167,7 +175,7 @@ async def test_message_written_offline_is_pending_until_the_server_acks(
         await pilot.press(*"/msg alice later", "enter")
         await until(lambda: "later …" in log_text(app))
         await pilot.pause()
-        app.save_screenshot("chat-offline.svg", str(SHOTS))
+        shot(app, "chat-offline.svg")
 
         client.url = harness.url("ws")  # the network comes back
         event = await alice.next_event(1103, timeout=20)
@@ -222,7 +230,7 @@ async def test_friend_request_is_listed_and_accepted_from_the_ui(harness, tmp_pa
             )
         )
         await pilot.pause()
-        app.save_screenshot("chat-request.svg", str(SHOTS))
+        shot(app, "chat-request.svg")
 
         await pilot.press(*"/accept alice", "enter")
         await until(
@@ -259,4 +267,4 @@ async def test_group_created_from_the_ui_carries_messages_both_ways(harness, tmp
         )
         await until(lambda: "hi bob" in log_text(app))
         await pilot.pause()
-        app.save_screenshot("chat-group.svg", str(SHOTS))
+        shot(app, "chat-group.svg")
