@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from lim_tui.app import ChatApp
+from lim_tui.composer import Composer
 from lim_tui.log import MessageLog
 from lim_tui.screens import HelpScreen, PickerScreen
 from lim_tui.sidebar import Sidebar
@@ -268,3 +269,50 @@ async def test_group_created_from_the_ui_carries_messages_both_ways(harness, tmp
         await until(lambda: "hi bob" in log_text(app))
         await pilot.pause()
         shot(app, "chat-group.svg")
+
+
+async def test_join_request_is_admitted_from_the_ui(harness, tmp_path):
+    await harness.user("alice")
+    await harness.user("bob")
+    alice = await harness.device("alice")
+
+    app = await started(harness, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.client.wait_online()
+        group = await app.client.api(
+            "/v1/group/create",
+            {"groupId": "ops", "name": "Ops", "type": "public", "joinMode": "approval"},
+        )
+        assert group["groupId"] == "ops"
+        joined = await alice.api("/v1/group/join", {"groupId": "ops"})
+        request_id = joined["request"]["requestId"]
+        await until(
+            lambda: any(f"/admit {request_id}" in n.message for n in app._notifications)
+        )
+
+        await pilot.press(*f"/admit {request_id}", "enter")
+        info = await alice.api("/v1/group/get", {"groupId": "ops"})
+        await until(lambda: "ops" in str(info))
+        members = await alice.api("/v1/group/member/list", {"groupId": "ops"})
+        assert "alice" in str(members)
+
+
+async def test_no_color_and_wide_text_keep_the_layout(harness, tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    await harness.user("alice", nickname="小明")
+    await harness.user("bob")
+    alice = await harness.device("alice")
+    await alice.send_message("bob", "漢字とカタカナ 🎉🎉 mixed")
+
+    app = await started(harness, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(lambda: "🎉🎉 mixed" in log_text(app))
+        app.query_one(Composer).insert("答复 👍")  # as a paste or an IME would
+        await pilot.press("enter")
+        await until(lambda: "答复 👍 ✓" in log_text(app))
+        assert any("小明" in label for label in sidebar_labels(app))
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.query_one(Sidebar).outer_size.width == 26
+        assert app.no_color
+        shot(app, "chat-cjk-nocolor.svg")
