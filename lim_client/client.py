@@ -402,10 +402,10 @@ class LimClient:
             conversation_id = body.get("conversationId") or ""
             if not conversation_id and body.get("groupId"):
                 conversation_id = f"group|{body['groupId']}"
-            read = body.get("readSequence", body.get("messageSequence", 0))
+            read = int(body.get("readSequence") or body.get("messageSequence") or 0)
             local = self.cache.conversation(conversation_id)
-            if local is not None and int(read) > int(local["read_sequence"]):
-                self.cache.upsert_conversation(conversation_id, read_sequence=int(read))
+            if local is not None and read > int(local["read_sequence"]):
+                self.cache.upsert_conversation(conversation_id, read_sequence=read)
                 self._emit(ConversationChanged({conversation_id}))
         elif command == Command.MSG_RECALL_NOTIFY:
             self._on_recall(body)

@@ -138,3 +138,26 @@ async def test_unread_counts_match_the_server_after_a_restart(harness, tmp_path)
             c["conversation_id"]: c["unread"] for c in second.cache.conversations("bob")
         }
         assert local["p2p|bob|carol"] == 3
+
+
+async def test_reading_on_another_device_clears_the_badge(harness, tmp_path):
+    await harness.user("alice")
+    await harness.user("bob")
+    await harness.user("carol")
+    alice = await harness.device("alice")
+    carol = await harness.device("carol")
+    phone = await harness.device("bob")
+    await alice.send_message("bob", "open me")
+
+    app = ChatApp(make_client(harness, "bob", tmp_path / "bob.db"))
+    async with app.run_test(size=(100, 30)):
+        await until(lambda: "open me" in log_text(app))
+        await carol.send_message("bob", "one")
+        await carol.send_message("bob", "two")
+        await until(lambda: any("carol (2)" in x for x in sidebar_labels(app)))
+
+        await phone.request(
+            1106, {"conversationType": 0, "toId": "carol", "messageSequence": 2}
+        )
+        await until(lambda: not any("(2)" in x for x in sidebar_labels(app)))
+        assert app.cache.unread("p2p|bob|carol", "bob") == 0
