@@ -81,6 +81,7 @@ class Cache:
                 "deleted": int,
                 "last_time": int,
                 "recall_sequence": int,
+                "peer_read_sequence": int,
             },
             pk="conversation_id",
             if_not_exists=True,
@@ -94,6 +95,7 @@ class Cache:
                 "deleted": 0,
                 "last_time": 0,
                 "recall_sequence": 0,
+                "peer_read_sequence": 0,
             },
         )
         db.table("messages").create(
@@ -306,12 +308,22 @@ class Cache:
         return str(row[0])
 
     def mark_peer_read(self, conversation_id: str, me: str, sequence: int) -> None:
+        """The peer read up to ``sequence``; kept even before our ack arrives."""
         with self.db.conn:
             self.db.execute(
-                "UPDATE messages SET status = 'read' WHERE conversation_id = ?"
-                " AND from_id = ? AND sequence <= ?",
-                [conversation_id, me, sequence],
+                "UPDATE conversations SET peer_read_sequence ="
+                " max(peer_read_sequence, ?) WHERE conversation_id = ?",
+                [sequence, conversation_id],
             )
+            self._apply_peer_read(conversation_id, me)
+
+    def _apply_peer_read(self, conversation_id: str, me: str) -> None:
+        self.db.execute(
+            "UPDATE messages SET status = 'read' WHERE conversation_id = ?"
+            " AND from_id = ? AND status != 'read' AND sequence <= ("
+            " SELECT peer_read_sequence FROM conversations WHERE conversation_id = ?)",
+            [conversation_id, me, conversation_id],
+        )
 
     def recall(self, message_key: int) -> str | None:
         row = self.db.execute(
@@ -410,6 +422,8 @@ class Cache:
         with self.db.conn:
             self.db.table("outbox").delete(message_id)
         self.add_messages([wire])
+        with self.db.conn:
+            self._apply_peer_read(row["conversation_id"], me)
         return str(row["conversation_id"])
 
     def fail(self, message_id: str, error: str) -> None:

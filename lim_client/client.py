@@ -128,6 +128,7 @@ class LimClient:
         self._task: asyncio.Task[None] | None = None
         self._online = asyncio.Event()
         self._sending: set[str] = set()
+        self._early_receipts: set[int] = set()
 
     # lifecycle
 
@@ -276,7 +277,16 @@ class LimClient:
         self._emit(ConversationChanged({conversation_id}))
         if self.state is State.ONLINE:
             self._spawn_send(row)
+            if kind == ConversationType.P2P and self.cache.profile(to_id) is None:
+                asyncio.create_task(self._learn_peer(to_id))
         return row
+
+    async def _learn_peer(self, user_id: str) -> None:
+        """Profile and presence of someone we just started talking to."""
+        with contextlib.suppress(LimClientError, ConnectionError, TimeoutError):
+            await self.syncer.fetch_profiles([user_id])
+            await self.load_presence()
+            self._emit(ConversationChanged(set()))
 
     def _flush_outbox(self) -> None:
         for row in self.cache.outbox():
@@ -321,6 +331,10 @@ class LimClient:
         finally:
             self._sending.discard(message_id)
         conversation_id = self.cache.acked(message_id, ack, self.user_id)
+        key = int(ack["messageKey"])
+        if key in self._early_receipts:
+            self._early_receipts.discard(key)
+            self.cache.set_status(key, "delivered")
         if conversation_id is not None:
             conversation = self.cache.conversation(conversation_id) or {}
             if (
@@ -384,11 +398,13 @@ class LimClient:
         if command in (Command.MSG_P2P, Command.MSG_GROUP):
             await self._on_message(body)
         elif command == Command.MSG_RECEIVE_ACK:
-            conversation_id = self.cache.set_status(
-                int(body["messageKey"]), "delivered"
-            )
+            key = int(body["messageKey"])
+            conversation_id = self.cache.set_status(key, "delivered")
             if conversation_id:
                 self._emit(ConversationChanged({conversation_id}))
+            else:
+                # The receipt beat our own ack: apply it when the ack lands.
+                self._early_receipts.add(key)
         elif command == Command.MSG_READ_RECEIPT:
             conversation_id = body.get("conversationId") or _p2p_id(
                 self.user_id, body.get("fromId") or body.get("userId") or ""
@@ -428,6 +444,8 @@ class LimClient:
         conversation_id = wire["conversationId"]
         await self.syncer.receive(wire)
         mine = wire.get("fromId") == self.user_id
+        if not mine and self.cache.profile(wire.get("fromId", "")) is None:
+            await self._learn_peer(wire["fromId"])
         if not mine and wire.get("conversationType", 0) == ConversationType.P2P:
             with contextlib.suppress(Exception):
                 await self.session.send(  # type: ignore[union-attr]

@@ -97,3 +97,84 @@ async def test_lim_chat_in_tmux_shows_history_and_sends(harness, tmp_path):
         await tmux(socket, "kill-server")
     log_text = (tmp_path / "chat.log").read_text()
     assert "Traceback" not in log_text
+
+
+def pane(socket: str, name: str):
+    async def capture() -> str:
+        return await tmux(socket, "capture-pane", "-p", "-t", name)
+
+    return capture
+
+
+async def wait_screen(capture, predicate, timeout: float = 30.0) -> str:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        screen = await capture()
+        if predicate(screen):
+            return screen
+        if loop.time() > deadline:
+            raise AssertionError(f"screen never matched:\n{screen}")
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="needs openssh-client")
+async def test_two_people_chat_one_local_one_over_ssh(make_harness, tmp_path):
+    import subprocess
+
+    harness = await make_harness(ssh_port=0)
+    await harness.user("alice", nickname="Alice")
+    await harness.user("bob", nickname="Bob")
+    key = tmp_path / "alice_key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True
+    )
+    await harness.server.services.users.add_key(
+        harness.app_id, "alice", key.with_suffix(".pub").read_text()
+    )
+    ssh_port = harness.server.addresses["ssh"][1]
+    socket = f"lim-two-{uuid.uuid4().hex[:8]}"
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "LIM_SERVER": harness.url("ws"),
+        "LIM_TOKEN": harness.token("bob"),
+        "TERM": "xterm-256color",
+    }
+    env_args = [arg for k, v in env.items() for arg in ("-e", f"{k}={v}")]
+    local = (
+        f"{sys.executable} -m lim_cli chat --cache-dir {tmp_path / 'cache'}"
+        f" --log-file {tmp_path / 'chat.log'}"
+    )
+    remote = (
+        f"ssh -tt -p {ssh_port} -i {key} -o StrictHostKeyChecking=no"
+        " -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o IdentitiesOnly=yes"
+        " alice@127.0.0.1"
+    )
+    await tmux(socket, "-f", os.devnull, "new-session", "-d", "-s", "bob",
+               "-x", "80", "-y", "24", *env_args, local)  # fmt: skip
+    await tmux(socket, "new-session", "-d", "-s", "alice",
+               "-x", "80", "-y", "24", "-e", "TERM=xterm-256color", remote)  # fmt: skip
+    bob, alice = pane(socket, "bob"), pane(socket, "alice")
+    try:
+        await wait_screen(bob, lambda s: "● online" in s)
+        await wait_screen(alice, lambda s: "● online" in s)
+
+        # Bob starts the conversation; alice sees it arrive live.
+        await tmux(socket, "send-keys", "-t", "bob", "-l", "/msg alice hello alice")
+        await tmux(socket, "send-keys", "-t", "bob", "Enter")
+        await wait_screen(alice, lambda s: "Bob: hello alice" in s)
+
+        # Alice has it open, so it is read: bob sees the read mark and her dot.
+        await wait_screen(bob, lambda s: "hello alice ◉" in s)
+        await wait_screen(bob, lambda s: "● Alice" in s)
+
+        await tmux(socket, "send-keys", "-t", "alice", "-l", "hi bob, from ssh")
+        await tmux(socket, "send-keys", "-t", "alice", "Enter")
+        await wait_screen(bob, lambda s: "Alice: hi bob, from ssh" in s)
+
+        # Alice leaves: bob's sidebar shows her offline.
+        await tmux(socket, "send-keys", "-t", "alice", "C-q")
+        await wait_screen(bob, lambda s: "○ Alice" in s)
+    finally:
+        await tmux(socket, "kill-server")
+        await harness.server.stop()
