@@ -84,12 +84,16 @@ class SshGateway:
             return _refuse(
                 process, "lim offers chat only: connect with a terminal (ssh -t)"
             )
+        peer = process.get_extra_info("peername") or ("?", 0)
+        session_log = logging.LoggerAdapter(
+            log, {"context": f"[ssh user={user_id} peer={peer[0]}:{peer[1]}]"}
+        )
         self.sessions[user_id] = self.sessions.get(user_id, 0) + 1
-        log.info("ssh session for %s (%d open)", user_id, self.total())
+        session_log.info("%s session opened (%d open)", _ctx(session_log), self.total())
         try:
             code = await self._run_chat(process, user_id)
         except Exception:
-            log.exception("ssh session for %s failed", user_id)
+            session_log.exception("%s session failed", _ctx(session_log))
             code = 1
         finally:
             self.sessions[user_id] -= 1
@@ -97,7 +101,7 @@ class SshGateway:
                 del self.sessions[user_id]
         with contextlib.suppress(Exception):
             process.exit(code)
-        log.info("ssh session for %s ended (%d)", user_id, code)
+        session_log.info("%s session closed (exit %d)", _ctx(session_log), code)
 
     async def _run_chat(self, process: asyncssh.SSHServerProcess, user_id: str) -> int:
         master, slave = os.openpty()
@@ -298,6 +302,10 @@ class _Acceptor:
     def close(self) -> None:
         self.gateway.close()
         self.acceptor.close()
+
+
+def _ctx(adapter: logging.LoggerAdapter) -> str:
+    return str((adapter.extra or {}).get("context", ""))
 
 
 def _refuse(process: asyncssh.SSHServerProcess, reason: str) -> None:

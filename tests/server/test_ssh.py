@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -193,11 +194,15 @@ async def test_registered_key_reaches_the_chat_ui_and_chats(ssh_harness, tmp_pat
 
         gateway = harness.server.ssh.gateway
         assert gateway.sessions == {"alice": 1}
-        await tmux(socket, "send-keys", "-t", "ssh", "C-q")
+        # Ctrl+Q ends the app and the session (again if a redraw swallowed it).
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 30
+        next_press = 0.0
         while gateway.sessions:
             assert loop.time() < deadline, "the ssh session did not end"
+            if loop.time() >= next_press:
+                await tmux(socket, "send-keys", "-t", "ssh", "C-q")
+                next_press = loop.time() + 2
             await asyncio.sleep(0.05)
     finally:
         await tmux(socket, "kill-server")
@@ -272,3 +277,41 @@ async def test_a_busy_ssh_port_leaves_the_server_running_without_ssh(
         assert await session.ping() > 0
         await session.close()
         await harness.server.stop()
+
+
+async def test_password_users_get_in_and_a_wrong_password_does_not(
+    ssh_harness, tmp_path
+):
+    import asyncssh
+
+    await ssh_harness.user("bob", password="correct horse")
+    port = ssh_harness.server.addresses["ssh"][1]
+
+    with pytest.raises(asyncssh.PermissionDenied):
+        await asyncssh.connect(
+            "127.0.0.1", port, username="bob", password="wrong",
+            known_hosts=None, client_keys=None,
+        )  # fmt: skip
+
+    async with asyncssh.connect(
+        "127.0.0.1", port, username="bob", password="correct horse",
+        known_hosts=None, client_keys=None,
+    ) as conn:  # fmt: skip
+        process = await conn.create_process(
+            term_type="xterm-256color", term_size=(100, 30), encoding=None
+        )
+        seen = b""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while b"lim \xc2\xb7 bob" not in seen or b"online" not in seen:
+            assert loop.time() < deadline, f"no chat UI: {seen[-500:]!r}"
+            seen += await asyncio.wait_for(process.stdout.read(65536), 30)
+
+        # Ctrl+Q quits the app, which ends the session (pressed again if the
+        # app was still starting up when the first one came).
+        while process.exit_status is None:
+            assert loop.time() < deadline, "ctrl+q did not end the session"
+            process.stdin.write(b"\x11")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(process.wait_closed(), 2)
+        assert process.exit_status == 0
