@@ -143,8 +143,9 @@ class LimClient:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         if self.session is not None:
+            # Quitting must be quick even when the server does not answer.
             with contextlib.suppress(Exception):
-                await self.session.close()
+                await asyncio.wait_for(self.session.close(), 2)
             self.session = None
         self._set_state(State.STOPPED)
 
