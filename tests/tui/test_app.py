@@ -316,3 +316,25 @@ async def test_no_color_and_wide_text_keep_the_layout(harness, tmp_path, monkeyp
         assert app.query_one(Sidebar).outer_size.width == 26
         assert app.no_color
         shot(app, "chat-cjk-nocolor.svg")
+
+
+async def test_scrolling_up_loads_older_history(harness, tmp_path, monkeypatch):
+    from lim_client import sync
+
+    monkeypatch.setattr(sync, "FIRST_WINDOW", 5)
+    await harness.user("alice")
+    await harness.user("bob")
+    alice = await harness.device("alice")
+    for n in range(1, 13):
+        await alice.send_message("bob", f"message {n:02d}")
+
+    app = await started(harness, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: "message 12" in log_text(app))
+        assert "message 07" not in log_text(app)
+        assert "older messages" in log_text(app)
+
+        await pilot.press("pageup")
+        await until(lambda: "message 01" in log_text(app))
+        assert "older messages" not in log_text(app)
+        assert log_text(app).count("message ") == 12
