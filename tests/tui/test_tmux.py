@@ -184,3 +184,63 @@ async def test_two_people_chat_one_local_one_over_ssh(make_harness, tmp_path):
     finally:
         await tmux(socket, "kill-server")
         await harness.server.stop()
+
+
+async def test_message_typed_before_a_kill_9_is_sent_by_the_next_start(
+    make_harness, tmp_path
+):
+    import signal
+    import socket as sockets
+
+    with sockets.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    first_server = await make_harness(ws_port=port)
+    await first_server.user("alice")
+    await first_server.user("bob")
+    token = first_server.token("bob")
+    url = first_server.url("ws")
+    await first_server.server.stop()
+
+    socket = f"lim-crash-{uuid.uuid4().hex[:8]}"
+    command = (
+        f"{sys.executable} -m lim_cli chat --cache-dir {tmp_path / 'cache'}"
+        f" --log-file {tmp_path / 'chat.log'}"
+    )
+
+    async def start(name: str) -> None:
+        env = {
+            "PYTHONPATH": str(ROOT),
+            "LIM_SERVER": url,
+            "LIM_TOKEN": token,
+            "TERM": "xterm-256color",
+        }
+        env_args = [arg for k, v in env.items() for arg in ("-e", f"{k}={v}")]
+        await tmux(socket, "-f", os.devnull, "new-session", "-d", "-s", name,
+                   "-x", "80", "-y", "24", *env_args, command)  # fmt: skip
+
+    try:
+        # The server is down: the message waits in the outbox.
+        await start("first")
+        first = pane(socket, "first")
+        await wait_screen(first, lambda s: "offline" in s)
+        await tmux(socket, "send-keys", "-t", "first", "-l", "/msg alice kept safe")
+        await tmux(socket, "send-keys", "-t", "first", "Enter")
+        await wait_screen(first, lambda s: "kept safe …" in s)
+
+        pid = int((await tmux(socket, "display", "-p", "-t", "first",
+                              "#{pane_pid}")).strip())  # fmt: skip
+        os.killpg(pid, signal.SIGKILL)  # the shell and lim chat in it, at once
+
+        # The server comes back; the next start sends what the dead one kept.
+        harness = await make_harness(ws_port=port)
+        alice = await harness.device("alice")
+        await start("second")
+        second = pane(socket, "second")
+        event = await alice.next_event(1103, timeout=30)
+        assert event.body["messageBody"]["text"] == "kept safe"
+        await wait_screen(second, lambda s: "kept safe ✓" in s)
+        await alice.close()
+        await harness.server.stop()
+    finally:
+        await tmux(socket, "kill-server")
