@@ -403,7 +403,7 @@ class LimClient:
             conversation_id = self.cache.set_status(key, "delivered")
             if conversation_id:
                 self._emit(ConversationChanged({conversation_id}))
-            else:
+            elif self._sending and len(self._early_receipts) < 1000:
                 # The receipt beat our own ack: apply it when the ack lands.
                 self._early_receipts.add(key)
         elif command == Command.MSG_READ_RECEIPT:
