@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .cache import Cache
+from .session import LimClientError
 
 log = logging.getLogger(__name__)
 
@@ -231,8 +232,8 @@ class Syncer:
             return
         try:
             users = await self.api("/v1/user/get", {"userIds": user_ids})
-        except Exception as exc:
-            log.info("profiles not fetched: %s", exc)
+        except LimClientError as exc:
+            log.info("profiles not fetched: %s", exc.msg)
             return
         if isinstance(users, dict):
             users = users.get("users") or users.get("dataList") or []

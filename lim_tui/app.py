@@ -28,6 +28,7 @@ from lim_client.client import (
     StateChanged,
     Synced,
 )
+from lim_client.session import LimClientError
 from lim_client.sync import peer_of
 
 from .commands import run_command
@@ -352,7 +353,7 @@ class ChatApp(App[None]):
             return
         try:
             await self.client.load_older(conversation_id, PAGE)
-        except Exception as exc:
+        except (LimClientError, ConnectionError, TimeoutError) as exc:
             self.notify(f"older messages unavailable: {exc}", severity="warning")
             return
         self.window[conversation_id] = self.window.get(conversation_id, 200) + PAGE

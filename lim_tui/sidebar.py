@@ -6,11 +6,12 @@ Entries are keyed ``conv:<conversationId>``, ``user:<userId>``,
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 
 @dataclass(slots=True)
@@ -74,10 +75,8 @@ class Sidebar(OptionList):
         self.clear_options()
         self.add_options(options)
         if current is not None:
-            try:
+            with contextlib.suppress(OptionDoesNotExist):
                 self.highlighted = self.get_option_index(current)
-            except Exception:
-                pass
 
     def unread_keys(self) -> list[str]:
         return [e.key for e in self.entries if e.unread and e.key.startswith("conv:")]
