@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from . import serve, tokens
+from . import bench, serve, tokens
 from .common import Options
 
 app = typer.Typer(
@@ -22,7 +22,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
 
 
 @app.callback()
@@ -53,6 +52,7 @@ def main(
 
 serve.register(app)
 tokens.register(app)
+bench.register(app)
 
 
 def run() -> None:
