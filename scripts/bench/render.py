@@ -140,7 +140,12 @@ def render(
         f"{meta.get('kernel')}, Python {meta.get('python')}; lim commit "
         f"`{meta.get('commit')}`; Synapse {meta.get('synapseVersion', 'not run')}."
     )
-    w(f"Suite wall time {meta.get('suiteSeconds', '?')} s.")
+    w(
+        f"Suite wall time {meta.get('suiteSeconds', '?')} s. Load average"
+        f" {meta.get('loadBefore', '?')} before and {meta.get('loadAfter', '?')}"
+        " after: anything above ~2 means other work shared the two cores, which"
+        " shows in latency far more than in CPU per message."
+    )
     w("")
 
     _headline(records, w)

@@ -594,6 +594,7 @@ class Suite:
         WORK.mkdir(parents=True, exist_ok=True)
         self.meta.update(machine())
         self.meta["runs"] = self.runs
+        self.meta["loadBefore"] = load_average()
         log(f"suite {self.stamp}: {self.runs} run(s) per figure, raw in {self.out}")
         if self.wanted("idle"):
             self.idle()
@@ -606,6 +607,7 @@ class Suite:
         if self.wanted("send"):
             self.send()
         self.meta["suiteSeconds"] = round(time.monotonic() - self.started)
+        self.meta["loadAfter"] = load_average()
         with self.out.open("a") as handle:
             handle.write(json.dumps({"suite": self.stamp, "meta": self.meta}) + "\n")
         text = render.render(self.records, self.meta, self.args)
@@ -621,6 +623,14 @@ def server_count_users(server: Server) -> int:
         return int(conn.execute("SELECT count(*) FROM users").fetchone()[0]) - 1
     finally:
         conn.close()
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: other work on the machine shows."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def machine() -> dict[str, Any]:
