@@ -28,7 +28,12 @@ def bench(
     duration: float = typer.Option(
         10.0, "--duration", min=0.1, help="Seconds of load."
     ),
-    workload: str = typer.Option("p2p", "--workload", "-w", help="p2p (1:1)."),
+    workload: str = typer.Option(
+        "p2p", "--workload", "-w", help="p2p (1:1) or group (first user sends)."
+    ),
+    group: str = typer.Option(
+        None, "--group", help="Group to use (default: create one of all users)."
+    ),
     receipts: bool = typer.Option(
         True, "--receipts/--no-receipts", help="Receivers return MSG_RECEIVE_ACK."
     ),
@@ -55,10 +60,10 @@ def bench(
 
     Example: lim bench --users 50 --transport tcp --rate 2000 --duration 10
     """
-    from lim_client.bench import BenchConfig, BenchError, run_p2p
+    from lim_client.bench import BenchConfig, BenchError, run_group, run_p2p
 
-    if workload != "p2p":
-        fail(f"unknown workload {workload!r}: only p2p (1:1) is available", 2)
+    if workload not in ("p2p", "group"):
+        fail(f"unknown workload {workload!r}: use p2p or group", 2)
     if transport not in ("ws", "tcp"):
         fail("--transport must be ws or tcp", 2)
 
@@ -73,12 +78,18 @@ def bench(
         server_pid=server_pid or setup.get("pid"),
     )
     try:
-        result = asyncio.run(run_p2p(config))
+        if workload == "group":
+            group_id = group or _create_group(ctx, setup["users"], prefix)
+            result = asyncio.run(run_group(config, group_id))
+        else:
+            result = asyncio.run(run_p2p(config))
     except BenchError as exc:
         fail(str(exc))
     result["transport"] = transport
     if as_json:
         print_json(result)
+    elif workload == "group":
+        typer.echo(render_group(result))
     else:
         typer.echo(render(result))
     if not result["exactlyOnce"]:
@@ -155,6 +166,36 @@ def _create_users(
     return {"users": users, "appId": app, "route": where.route}
 
 
+def _create_group(ctx: typer.Context, users: list[Any], prefix: str) -> str:
+    """A group of every bench user, the first one its owner."""
+    from lim_client.http import HttpApi
+    from lim_client.session import LimClientError
+
+    from .common import target
+
+    where = target(ctx)
+    group_id = f"{prefix}group-{len(users)}"
+    api = HttpApi(where.server, where.token)
+    body = {
+        "groupId": group_id,
+        "ownerId": users[0].user_id,
+        "name": group_id,
+        "maxMembers": max(len(users), 2),
+        "memberIds": [user.user_id for user in users[1:]],
+    }
+    try:
+        api.call("/v1/group/create", body)
+    except LimClientError as exc:
+        # A group left by an earlier run with the same users is fine.
+        try:
+            api.call("/v1/group/get", {"groupId": group_id, "withMembers": False})
+        except LimClientError:
+            fail(f"cannot create the group: {exc.msg} (code {exc.code})")
+    finally:
+        api.close()
+    return group_id
+
+
 def _local_signer(ctx: typer.Context, app_id: int | None) -> Any:
     from lim_protocol.tokens import create_user_sign
 
@@ -174,6 +215,31 @@ def _socket_url(route: dict[str, str], transport: str) -> str:
         fail("no socket address known: pass --url tcp://host:port or ws://host:port/ws")
     address = route[transport]
     return address if "://" in address else f"tcp://{address}"
+
+
+def render_group(result: dict[str, Any]) -> str:
+    """The human-readable summary of a group run."""
+    lines = [
+        f"workload    group of {result['members']} over "
+        f"{result.get('transport', '?')}, {result['rate']:g} msg/s for "
+        f"{result['duration']:g} s",
+        f"messages    sent {result['sent']}  acked {result['acked']}  deliveries "
+        f"{result['deliveries']} of {result['expectedDeliveries']}",
+        f"throughput  {result['deliveriesPerSecond']:,.0f} deliveries/s",
+    ]
+    for name, key in (("delivery", "deliveryLatencyMs"), ("spread", "spreadMs")):
+        p = result[key]
+        if p["p50"] is not None:
+            lines.append(
+                f"{name:<11} p50 {p['p50']:.2f} ms  p99 {p['p99']:.2f} ms  "
+                f"max {p['max']:.2f} ms"
+            )
+    if result["serverCpuUsPerRecipient"] is not None:
+        lines.append(
+            f"server cpu  {result['serverCpuUsPerRecipient']:.1f} µs per recipient"
+        )
+    lines.append("exactly once " + ("yes" if result["exactlyOnce"] else "NO"))
+    return "\n".join(lines)
 
 
 def render(result: dict[str, Any]) -> str:

@@ -512,6 +512,173 @@ async def run_p2p(config: BenchConfig) -> dict[str, Any]:
             conn.close()
 
 
+# the group workload
+
+
+MSG_GROUP = 2104
+GROUP_MSG_ACK = 2047
+
+
+class GroupRun:
+    """One open-loop group run: the first user sends, every member receives.
+
+    Each delivery is timed from the message's intended send time; the
+    spread is the time between the first and the last member receiving it.
+    """
+
+    def __init__(self, config: BenchConfig, group_id: str) -> None:
+        self.config = config
+        self.group_id = group_id
+        self.total = max(1, int(config.rate * config.duration))
+        self.prefix = f"g{config.run_id}-"
+        self.t0 = 0.0
+        self.recipients = len(config.users) - 1
+        self.acked = [0.0] * self.total
+        self.first = [0.0] * self.total
+        self.last = [0.0] * self.total
+        self.count = [0] * self.total
+        self.latencies: list[float] = []
+        self.seen: dict[str, bytearray] = {}
+        self.duplicates = 0
+        self.errors: dict[str, int] = {}
+        self.outstanding = self.total * (1 + self.recipients)
+        self.done = asyncio.get_running_loop().create_future()
+
+    def _progress(self) -> None:
+        self.outstanding -= 1
+        if self.outstanding <= 0 and not self.done.done():
+            self.done.set_result(None)
+
+    def _index(self, message_id: str) -> int:
+        if not message_id.startswith(self.prefix):
+            return -1
+        return int(message_id[len(self.prefix) :])
+
+    def on_frame(self, conn: Connection, command: int, body: bytes, now: float) -> None:
+        if command == MSG_GROUP:
+            k = self._index(from_json(body).get("messageId", ""))
+            if k < 0:
+                return
+            seen = self.seen.setdefault(conn.user_id, bytearray(self.total))
+            if seen[k]:
+                self.duplicates += 1
+                return
+            seen[k] = 1
+            self.count[k] += 1
+            if not self.first[k]:
+                self.first[k] = now
+            self.last[k] = now
+            self.latencies.append(now - self.t0 - k / self.config.rate)
+            self._progress()
+        elif command == GROUP_MSG_ACK:
+            reply = from_json(body)
+            if reply.get("code") != 200:
+                key = f"ack {reply.get('code')}: {reply.get('msg')}"
+                self.errors[key] = self.errors.get(key, 0) + 1
+            k = self._index((reply.get("data") or {}).get("messageId", ""))
+            if k >= 0 and not self.acked[k]:
+                self.acked[k] = now
+                self._progress()
+        elif command == ERROR:
+            reply = from_json(body)
+            key = f"error {reply.get('code')}: {reply.get('msg')}"
+            self.errors[key] = self.errors.get(key, 0) + 1
+
+    async def send_all(self, sender: Connection) -> None:
+        loop = asyncio.get_running_loop()
+        rate = self.config.rate
+        k = 0
+        while k < self.total:
+            due = min(self.total, int((loop.time() - self.t0) * rate) + 1)
+            while k < due:
+                body = (
+                    f'{{"messageId":"{self.prefix}{k}","groupId":"{self.group_id}",'
+                    f'"messageBody":{{"type":"text","text":"{self.config.text}"}}}}'
+                )
+                sender.send(MSG_GROUP, body.encode())
+                k += 1
+            await asyncio.sleep(max(0.0, self.t0 + k / rate - loop.time()))
+
+    def report(self, elapsed: float, cpu: float | None) -> dict[str, Any]:
+        deliveries = sum(self.count)
+        expected = self.total * self.recipients
+        spreads = [
+            self.last[k] - self.first[k] for k in range(self.total) if self.count[k]
+        ]
+        lasts = [
+            self.last[k] - self.t0 - k / self.config.rate
+            for k in range(self.total)
+            if self.count[k]
+        ]
+        acks = [
+            self.acked[k] - self.t0 - k / self.config.rate
+            for k in range(self.total)
+            if self.acked[k]
+        ]
+        result: dict[str, Any] = {
+            "workload": "group",
+            "members": len(self.config.users),
+            "rate": self.config.rate,
+            "duration": self.config.duration,
+            "sent": self.total,
+            "acked": len(acks),
+            "deliveries": deliveries,
+            "expectedDeliveries": expected,
+            "duplicateDeliveries": self.duplicates,
+            "errors": sum(self.errors.values()),
+            "errorKinds": self.errors,
+            "elapsed": round(elapsed, 3),
+            "deliveriesPerSecond": round(deliveries / elapsed, 1) if elapsed else 0.0,
+            "ackLatencyMs": percentiles(acks),
+            "deliveryLatencyMs": percentiles(self.latencies),
+            "spreadMs": percentiles(spreads),
+            "lastDeliveryMs": percentiles(lasts),
+            "serverCpuSeconds": None if cpu is None else round(cpu, 4),
+            "serverCpuUsPerRecipient": (
+                round(cpu / deliveries * 1e6, 2)
+                if cpu is not None and deliveries
+                else None
+            ),
+        }
+        result["exactlyOnce"] = (
+            deliveries == expected
+            and len(acks) == self.total
+            and self.duplicates == 0
+            and result["errors"] == 0
+        )
+        return result
+
+
+async def run_group(config: BenchConfig, group_id: str) -> dict[str, Any]:
+    """Connect every member of ``group_id``; the first user sends; report."""
+    if len(config.users) < 2:
+        raise BenchError("the group workload needs at least two members")
+    run = GroupRun(config, group_id)
+    connections = await connect_many(
+        config.url, config.app_id, config.users, run.on_frame, parallel=200
+    )
+    try:
+        pid = config.server_pid
+        cpu_before = server_cpu_seconds(pid) if pid else None
+        loop = asyncio.get_running_loop()
+        run.t0 = loop.time() + 0.05
+        await run.send_all(connections[0])
+        try:
+            await asyncio.wait_for(
+                asyncio.shield(run.done), config.duration + config.drain_timeout
+            )
+        except TimeoutError:
+            pass
+        finished = min(loop.time(), max([*run.last, *run.acked, run.t0]))
+        cpu = None
+        if pid and cpu_before is not None:
+            cpu = server_cpu_seconds(pid) - cpu_before
+        return run.report(finished - run.t0, cpu)
+    finally:
+        for conn in connections:
+            conn.close()
+
+
 # other workloads the suite uses
 
 
