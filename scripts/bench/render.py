@@ -11,6 +11,7 @@ import json
 import statistics
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 SOCKET_SYSTEMS = ("lim-ws", "lim-tcp", "floor-ws", "floor-tcp", "synapse")
@@ -44,7 +45,10 @@ def ratio(
 ) -> str:
     if a is None or b is None or not b[0]:
         return "n/a"
-    return f"{a[0] / b[0]:.3g}×"
+    value = a[0] / b[0]
+    if value < 0.1:
+        return f"{value:.3g}× (1/{1 / value:,.0f})"
+    return f"{value:.3g}×"
 
 
 def select(
@@ -108,6 +112,18 @@ def operating(records: list[dict[str, Any]], system: str) -> tuple[Any, str]:
     return k["steps"][first], f"{first:,g}*"
 
 
+def same_rate(
+    records: list[dict[str, Any]], system: str, other: str
+) -> tuple[tuple[float, float, float] | None, tuple[float, float, float] | None, Any]:
+    """CPU/msg of ``system`` at its knee and of ``other`` at that same step."""
+    runs, _ = operating(records, system)
+    if not runs:
+        return None, None, None
+    rate = runs[0]["step"]
+    theirs = [r for r in select(records, "knee", other) if r["step"] == rate]
+    return spread(runs, cpu), spread(theirs, cpu) if theirs else None, rate
+
+
 def render(
     records: list[dict[str, Any]], meta: dict[str, Any], args: Any = None
 ) -> str:
@@ -129,11 +145,11 @@ def render(
     w("")
     w("**Durability.** lim runs with SQLite `synchronous=FULL` in WAL mode: every")
     w("acknowledged message was in a committed transaction that SQLite fsynced.")
-    w("The writer thread takes every write queued while the previous commit ran and")
-    w("commits them together (group commit, at most 4,096 per transaction); there is")
-    w("no timer window, so at light load a batch is one message and under load it")
-    w("grows on its own. Synapse runs with its defaults on SQLite. The floors store")
-    w("nothing.")
+    w("One writer thread commits in groups: a write arriving on a quiet database")
+    w("commits at once; while writes keep coming (the previous commit ended under")
+    w("2 ms ago) it waits 2 ms and commits everything queued by then, up to 4,096")
+    w("writes per transaction. Acks are sent after the COMMIT returns. Synapse runs")
+    w("with its defaults on SQLite. The floors store nothing.")
     w("")
     w(
         f"Machine: {meta.get('cpu')}, {meta.get('cores')} cores, Linux "
@@ -141,13 +157,15 @@ def render(
         f"`{meta.get('commit')}`; Synapse {meta.get('synapseVersion', 'not run')}."
     )
     w(
-        f"Suite wall time {meta.get('suiteSeconds', '?')} s. Load average"
+        f"Suite run(s) {', '.join(meta.get('suites', []))}; wall time of the last"
+        f" {meta.get('suiteSeconds', '?')} s. Load average"
         f" {meta.get('loadBefore', '?')} before and {meta.get('loadAfter', '?')}"
         " after: anything above ~2 means other work shared the two cores, which"
         " shows in latency far more than in CPU per message."
     )
     w("")
 
+    _goals(records, w)
     _headline(records, w)
     _light(records, w)
     _knee(records, w)
@@ -155,13 +173,121 @@ def render(
     _catch_up(records, w)
     _import(records, meta, w)
     _send(records, meta, w)
-    w("## Group fan-out")
-    w("")
-    w("Not yet measured: group messaging was not on the main branch when this suite")
-    w("was built. `lim bench --workload group` is to follow.")
-    w("")
+    _group(records, meta, w)
+    notes = Path(__file__).with_name("notes.md")
+    if notes.exists():
+        w(notes.read_text().rstrip())
+        w("")
     _reproduce(w)
     return "\n".join(out) + "\n"
+
+
+def _goals(records: list[dict[str, Any]], w: Callable[[str], None]) -> None:
+    """The design targets next to what this run measured."""
+    rows: list[tuple[str, str, str]] = []
+
+    def verdict(ok: bool | None) -> str:
+        return "n/a" if ok is None else ("met" if ok else "not met")
+
+    for lim, floor in FLOOR.items():
+        a, b, rate = same_rate(records, lim, floor)
+        if a and b:
+            times = a[0] / b[0]
+            rows.append(
+                (
+                    f"{lim} CPU/msg ≤ 4× {floor}",
+                    f"{times:.1f}× at {rate:,g}/s",
+                    verdict(times <= 4),
+                )
+            )
+    for system in ("lim-ws", "lim-tcp"):
+        k = knee(records, system)
+        if k and k.get("runs"):
+            t = spread(k["runs"], lambda r: r["throughput"])
+            assert t is not None
+            rows.append(
+                (f"{system} ≥ 10,000 msg/s", f"{t[0]:,.0f}", verdict(t[0] >= 10000))
+            )
+            h = spread(k["half"], p99)
+            if h:
+                rows.append(
+                    (
+                        f"{system} p99 < 5 ms at half load",
+                        f"{h[0]:.1f} ms at {k['halfRate']:,g}/s",
+                        verdict(h[0] < 5),
+                    )
+                )
+    limits = {"lim-ws": 20 * 1024, "lim-tcp": 8 * 1024}
+    for system, limit in limits.items():
+        per = spread(select(records, "idle", system), lambda r: r["bytesPerConnection"])
+        if per:
+            held = min(r["connections"] for r in select(records, "idle", system))
+            rows.append(
+                (
+                    f"{system} idle ≤ {limit // 1024} KiB, 10,000 held",
+                    f"{per[0] / 1024:.1f} KiB, {held:,} held",
+                    verdict(per[0] <= limit) if held >= 10000 else "n/a (quick)",
+                )
+            )
+    big = [r for r in select(records, "group", "lim-ws") if r["size"] >= 1000]
+    if big:
+        c = spread(big, lambda r: r["serverCpuUsPerRecipient"])
+        last = spread(big, lat("lastDeliveryMs", "p99"))
+        assert c is not None and last is not None
+        rows.append(
+            (
+                "group of 1,000: ≤ 20 µs/recipient, last within 50 ms",
+                f"{c[0]:.1f} µs, last p99 {last[0]:.1f} ms",
+                verdict(c[0] <= 20 and last[0] <= 50),
+            )
+        )
+    else:
+        rows.append(("group fan-out, 1,000 members", "not measured", "n/a"))
+    catch = select(records, "catch-up", "lim-ws")
+    if catch:
+        t = spread(catch, lambda r: r["seconds"])
+        assert t is not None
+        clean = all(r["gaps"] == 0 and r["duplicates"] == 0 for r in catch)
+        big = min(r["messages"] for r in catch) >= 100000
+        rows.append(
+            (
+                "catch-up of 100,000 < 5 s, no gaps or duplicates",
+                f"{t[0]:.2f} s for {catch[0]['messages']:,}, clean {clean}",
+                verdict(t[0] < 5 and clean) if big else "n/a (quick)",
+            )
+        )
+    lim = select(records, "import", "lim")
+    base = select(records, "import", "sqlite-utils")
+    if lim and base:
+        tl = spread(lim, lambda r: r["seconds"])
+        tb = spread(base, lambda r: r["seconds"])
+        assert tl is not None and tb is not None
+        big = lim[0]["users"] >= 1000000
+        rows.append(
+            (
+                "import 1,000,000 users < 30 s, ≥ 50% of sqlite-utils",
+                f"{tl[0]:.1f} s for {lim[0]['users']:,}, {tb[0] / tl[0]:.0%}",
+                verdict(tl[0] < 30 and tb[0] / tl[0] >= 0.5) if big else "n/a (quick)",
+            )
+        )
+    send = select(records, "send", "lim")
+    if send:
+        t = spread(send, lambda r: r["seconds"] * 1000)
+        assert t is not None
+        rows.append(
+            (
+                "`lim send` < 300 ms",
+                f"{t[0]:,.0f} ms ({send[0]['command']})",
+                verdict(t[0] < 300),
+            )
+        )
+    w("## Goals")
+    w("")
+    w("| target | measured | |")
+    w("|---|---|---|")
+    for target, measured, result in rows:
+        w(f"| {target} | {measured} | {result} |")
+    w("")
 
 
 def _headline(records: list[dict[str, Any]], w: Callable[[str], None]) -> None:
@@ -172,14 +298,18 @@ def _headline(records: list[dict[str, Any]], w: Callable[[str], None]) -> None:
     w("p99 under 100 ms (its knee). For lim a message is sent, durably stored,")
     w("acked, pushed to the receiver and its receipt forwarded to the sender.")
     w("")
-    w("| system | CPU µs/msg at knee | knee (msg/s) | lim ÷ floor | lim ÷ Synapse |")
+    w(
+        "| system | CPU µs/msg at knee | knee (msg/s) | lim ÷ floor at lim's knee"
+        " | lim ÷ Synapse at each knee |"
+    )
     w("|---|---|---|---|---|")
     points = {s: operating(records, s) for s in SOCKET_SYSTEMS}
     cpus = {s: spread(p[0], cpu) if p[0] else None for s, p in points.items()}
     for system in SOCKET_SYSTEMS:
         if not select(records, "knee", system):
             continue
-        floor = ratio(cpus[system], cpus.get(FLOOR.get(system, "")))
+        mine, theirs, _ = same_rate(records, system, FLOOR.get(system, ""))
+        floor = ratio(mine, theirs)
         syn = ratio(cpus[system], cpus["synapse"])
         if system not in FLOOR:
             floor = syn = ""
@@ -319,6 +449,41 @@ def _idle(records: list[dict[str, Any]], w: Callable[[str], None]) -> None:
     w("")
 
 
+def _group(
+    records: list[dict[str, Any]], meta: dict[str, Any], w: Callable[[str], None]
+) -> None:
+    w("## Group fan-out")
+    w("")
+    rows = select(records, "group", "lim-ws")
+    if not rows:
+        w("Not yet measured: the server under test had no group messaging when this")
+        w("suite ran (`lim bench --workload group` reports the same).")
+        w("")
+        return
+    w("One member sends MSG_GROUP at a steady rate; every other member is online")
+    w("over WebSocket. CPU is per delivered copy; the spread is the time from the")
+    w("first member receiving a message to the last; last is from the intended")
+    w("send time to the last member. The floors and Synapse are not run here.")
+    w("")
+    w(
+        "| members | msg/s | CPU µs/recipient | deliveries/s | delivery p99 (ms)"
+        " | spread p99 (ms) | last p99 (ms) | exactly once |"
+    )
+    w("|---|---|---|---|---|---|---|---|")
+    for size in sorted({r["size"] for r in rows}):
+        runs = [r for r in rows if r["size"] == size]
+        w(
+            f"| {size:,} | {runs[0]['rate']:g}"
+            f" | {fmt(spread(runs, lambda r: r['serverCpuUsPerRecipient']), 1)}"
+            f" | {fmt(spread(runs, lambda r: r['deliveriesPerSecond']), 0)}"
+            f" | {fmt(spread(runs, lat('deliveryLatencyMs', 'p99')), 1)}"
+            f" | {fmt(spread(runs, lat('spreadMs', 'p99')), 1)}"
+            f" | {fmt(spread(runs, lat('lastDeliveryMs', 'p99')), 1)}"
+            f" | {all(r['exactlyOnce'] for r in runs)} |"
+        )
+    w("")
+
+
 def _catch_up(records: list[dict[str, Any]], w: Callable[[str], None]) -> None:
     rows = select(records, "catch-up", "lim-ws")
     if not rows:
@@ -437,12 +602,30 @@ def _reproduce(w: Callable[[str], None]) -> None:
     w("```")
 
 
+def load(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Records and meta to render: each workload and system from the last
+    suite that ran it.
+
+    A partial run (``--only knee --systems synapse``) thus updates its own
+    figures and keeps the others from the last full run.
+    """
+    lines = [json.loads(line) for line in open(path) if line.strip()]
+    metas = {line["suite"]: line["meta"] for line in lines if "meta" in line}
+    runs = [line for line in lines if "meta" not in line and line["suite"] in metas]
+    latest: dict[tuple[str, str], str] = {}
+    for record in runs:
+        key = (record["workload"], record["system"])
+        latest[key] = max(latest.get(key, ""), record["suite"])
+    records = [r for r in runs if latest[r["workload"], r["system"]] == r["suite"]]
+    meta: dict[str, Any] = {}
+    for suite in sorted(set(latest.values())):
+        meta.update(metas[suite])
+    meta["suites"] = sorted(set(latest.values()))
+    return records, meta
+
+
 def main() -> None:
-    lines = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-    metas = [line for line in lines if "meta" in line]
-    last = metas[-1]["suite"] if metas else lines[-1]["suite"]
-    records = [r for r in lines if r.get("suite") == last and "meta" not in r]
-    meta = metas[-1]["meta"] if metas else {}
+    records, meta = load(sys.argv[1])
     sys.stdout.write(render(records, meta))
 
 

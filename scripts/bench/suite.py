@@ -379,6 +379,8 @@ class Suite:
         systems = ["lim-ws", "lim-tcp", "floor-ws", "floor-tcp"]
         if not self.args.no_synapse:
             systems.append("synapse")
+        if self.args.systems:
+            systems = [s for s in systems if s in self.args.systems.split(",")]
         for name in systems:
             started = self.start_system(name)
             if started is None:
@@ -419,6 +421,78 @@ class Suite:
             log(f"knee {name} {rate:g}/s: p99 {p99:.1f} ms, exactly once {clean}")
             if p99 > 100 or not clean:
                 break
+
+    def group(self) -> None:
+        sizes = GROUP_SIZES[:2] if self.quick else GROUP_SIZES
+        duration = 2.0 if self.quick else 3.0
+        server = start_lim("group")
+        try:
+            lim_users(server, max(sizes))
+            for size in sizes:
+                group_id = self.make_group(server, size)
+                if group_id is None:
+                    log("group fan-out: this server has no groups; not measured")
+                    self.meta["groups"] = False
+                    return
+                self.meta["groups"] = True
+                for run in range(self.runs):
+                    result = generate(
+                        PY,
+                        "-m",
+                        "lim_cli",
+                        "bench",
+                        "--workload",
+                        "group",
+                        "--group",
+                        group_id,
+                        "--url",
+                        server.urls["ws"],
+                        "--app",
+                        str(server.app_id),
+                        "--credentials",
+                        str(server.credentials),
+                        "--server-pid",
+                        str(server.pid),
+                        "--users",
+                        str(size),
+                        "--rate",
+                        str(GROUP_RATES[size]),
+                        "--duration",
+                        str(duration),
+                        "--json",
+                    )
+                    result["size"] = size
+                    log(
+                        f"group {size} #{run}: {result['serverCpuUsPerRecipient']}"
+                        f" µs/recipient, spread p99 {result['spreadMs']['p99']} ms"
+                    )
+                    self.record("group", "lim-ws", run, result)
+        finally:
+            server.stop()
+
+    def make_group(self, server: Server, size: int) -> str | None:
+        from lim_client.http import HttpApi
+        from lim_client.session import LimClientError
+
+        api = HttpApi(server.urls["http"], self.admin_token(server), timeout=300)
+        group_id = f"fanout-{size}"
+        try:
+            api.call(
+                "/v1/group/create",
+                {
+                    "groupId": group_id,
+                    "ownerId": "u0",
+                    "name": group_id,
+                    "maxMembers": size,
+                    "memberIds": [f"u{n}" for n in range(1, size)],
+                },
+            )
+        except LimClientError as exc:
+            log(f"group create refused: {exc.msg} ({exc.code})")
+            return None
+        finally:
+            api.close()
+        return group_id
 
     def catch_up(self) -> None:
         count = 10000 if self.quick else 100000
@@ -600,6 +674,8 @@ class Suite:
             self.idle()
         if self.wanted("light") or self.wanted("knee"):
             self.p2p()
+        if self.wanted("group"):
+            self.group()
         if self.wanted("catch-up"):
             self.catch_up()
         if self.wanted("import"):
@@ -610,8 +686,12 @@ class Suite:
         self.meta["loadAfter"] = load_average()
         with self.out.open("a") as handle:
             handle.write(json.dumps({"suite": self.stamp, "meta": self.meta}) + "\n")
-        text = render.render(self.records, self.meta, self.args)
+        records, meta = render.load(str(self.out))
+        text = render.render(records, meta, self.args)
         Path(self.args.markdown).write_text(text)
+        # The goals, the ratios and the headline, on the terminal too.
+        summary = text.split("## Goals", 1)[-1].split("## 1:1 latency", 1)[0]
+        print("## Goals" + summary)
         log(f"wrote {self.args.markdown} in {self.meta['suiteSeconds']} s")
 
 
@@ -658,7 +738,10 @@ def machine() -> dict[str, Any]:
 
 
 LIGHT_RATE = 20.0
-SOCKET_STEPS = [1000, 2000, 3000, 4000, 6000, 8000, 12000, 16000, 24000]
+GROUP_SIZES = (10, 100, 1000)
+# Messages per second sent to each group size: about 5,000 deliveries/s.
+GROUP_RATES = {10: 400.0, 100: 50.0, 1000: 5.0}
+SOCKET_STEPS = [250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 12000, 16000, 24000]
 SYNAPSE_STEPS = [5, 10, 20, 40, 80]
 
 
@@ -669,6 +752,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10, help="Users for 1:1 loads.")
     parser.add_argument("--only", default="", help="Comma list of workloads.")
     parser.add_argument("--no-synapse", action="store_true")
+    parser.add_argument("--systems", default="", help="Comma list for 1:1 loads.")
     parser.add_argument("--jsonl", default=str(ROOT / "docs" / "performance.jsonl"))
     parser.add_argument("--markdown", default=str(ROOT / "docs" / "performance.md"))
     args = parser.parse_args()

@@ -5,7 +5,8 @@ environment, writes a loopback-only config on SQLite with every rate limit
 lifted and presence off, and drives it through the client-server API the way
 ``lim bench`` drives lim: user ``k`` sends to user ``k + 1`` in a room the two
 share (PUT with a txnId), receivers long-poll ``/sync``. Latency counts from
-the intended send time; the ack is the PUT's response.
+the intended send time; the ack is the PUT's response. Each receiver holds
+one /sync long-poll (30 s timeout) open at a time, as a client would.
 
 Synapse is not asked for read receipts, which lim's workload includes: the
 comparison favours Synapse.
@@ -30,6 +31,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+# The first sync only fetches a position to long-poll from.
+FIRST_SYNC_FILTER = json.dumps(
+    {"presence": {"types": []}, "room": {"timeline": {"limit": 1}}},
+    separators=(",", ":"),
+)
 RATE_LIMIT = {"per_second": 1000000, "burst_count": 1000000}
 SYNC_FILTER = json.dumps(
     {
@@ -278,7 +284,7 @@ async def load(args: argparse.Namespace) -> dict[str, Any]:
     stop = asyncio.Event()
 
     async def first_since(client: Any) -> str:
-        params = {"filter": SYNC_FILTER, "timeout": "0"}
+        params = {"filter": FIRST_SYNC_FILTER, "timeout": "0"}
         response = await client.get("/_matrix/client/v3/sync", params=params)
         response.raise_for_status()
         return str(response.json()["next_batch"])
@@ -287,11 +293,12 @@ async def load(args: argparse.Namespace) -> dict[str, Any]:
         me = f"@{names[index]}:localhost"
         client = clients[index]
         while not stop.is_set():
-            params = {"filter": SYNC_FILTER, "since": since, "timeout": "1000"}
+            params = {"filter": SYNC_FILTER, "since": since, "timeout": "30000"}
             try:
                 response = await client.get("/_matrix/client/v3/sync", params=params)
             except httpx.HTTPError as exc:
-                errors[f"sync {type(exc).__name__}"] = errors.get("sync", 0) + 1
+                key = f"sync {type(exc).__name__}"
+                errors[key] = errors.get(key, 0) + 1
                 continue
             now = time.monotonic()
             data = response.json()
@@ -308,6 +315,8 @@ async def load(args: argparse.Namespace) -> dict[str, Any]:
                     if deliver_count[k] == 1:
                         delivered[k] = now
 
+    # Start from a quiet server: the previous run's background work is over.
+    await settle(args.pid)
     sinces = [await first_since(client) for client in clients]
     syncers = [asyncio.create_task(sync_loop(i, s)) for i, s in enumerate(sinces)]
 
@@ -345,6 +354,8 @@ async def load(args: argparse.Namespace) -> dict[str, Any]:
     finished = min(loop.time(), max(delivered + acked))
     cpu = cpu_seconds(args.pid) - cpu_before if cpu_before is not None else None
     stop.set()
+    for syncer in syncers:
+        syncer.cancel()
     await asyncio.gather(*syncers, return_exceptions=True)
     for client in [*clients, setup]:
         await client.aclose()
