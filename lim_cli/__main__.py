@@ -1,3 +1,3 @@
-from lim_cli.main import run
+from lim_cli.entry import run
 
 run()

@@ -7,6 +7,7 @@ Global options (``lim --server URL --token T --data-dir D COMMAND``) land in
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,11 @@ import typer
 
 from .connection import NoServer, Target, resolve
 from .output import fail, print_json
+from .wire import ApiError, WireClient
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
 AS_OPTION = typer.Option(None, "--as", help="Act for this user (admins only).")
+YES_OPTION = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 
 
 class Options:
@@ -31,11 +34,25 @@ class Options:
         self.data_dir = data_dir
 
 
-def target(ctx: typer.Context, as_user: str | None = None) -> Target:
+def target(
+    ctx: typer.Context, as_user: str | None = None, app_id: int | None = None
+) -> Target:
     options: Options = ctx.obj or Options(None, None, None)
     try:
-        return resolve(options.server, options.token, options.data_dir, as_user)
+        return resolve(options.server, options.token, options.data_dir, as_user, app_id)
     except NoServer as exc:
+        fail(str(exc))
+
+
+def client(where: Target) -> WireClient:
+    """An API client for ``where``; a malformed token is a one-line error."""
+    from lim_protocol.errors import TokenError
+
+    try:
+        return WireClient(where.server, where.token)
+    except TokenError as exc:
+        fail(f"the token is not valid: {exc.msg}")
+    except ConnectionError as exc:
         fail(str(exc))
 
 
@@ -44,21 +61,29 @@ def call(
     path: str,
     body: dict[str, Any] | None = None,
     as_user: str | None = None,
+    app_id: int | None = None,
 ) -> Any:
     """Call one API operation; print a one-line error and exit 1 on failure."""
-    from lim_client.http import HttpApi
-    from lim_client.session import LimClientError
-
-    where = target(ctx, as_user)
-    api = HttpApi(where.server, where.token)
+    where = target(ctx, as_user, app_id)
+    api = client(where)
     try:
         return api.call(path, where.body(body))
-    except LimClientError as exc:
+    except ApiError as exc:
         fail(f"{exc.msg} (code {exc.code})")
     except ConnectionError as exc:
         fail(str(exc))
     finally:
         api.close()
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before a destructive step; refuse without a terminal unless --yes."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail("refusing without confirmation: pass --yes", 2)
+    if not typer.confirm(question, default=False):
+        fail("cancelled", 1)
 
 
 def emit(

@@ -16,7 +16,6 @@ In order:
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +51,8 @@ def config_file() -> Path:
 
 
 def read_profile() -> dict[str, Any]:
+    import tomllib
+
     path = config_file()
     try:
         return tomllib.loads(path.read_text())
@@ -130,6 +131,10 @@ def _local_admin(
         return None
     from lim_protocol.tokens import create_user_sign
 
+    if "http" not in runtime.get("addresses", {}):
+        raise NoServer(
+            "the local server runs without its HTTP API: restart it with --http-port"
+        )
     host, port = runtime["addresses"]["http"]
     if host in ("0.0.0.0", "::"):
         host = "127.0.0.1"

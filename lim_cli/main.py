@@ -11,12 +11,26 @@ from pathlib import Path
 
 import typer
 
-from . import bench, serve, tokens
+from . import (
+    apps,
+    bench,
+    conversations,
+    friends,
+    groups,
+    importer,
+    login,
+    messaging,
+    serve,
+    status,
+    tokens,
+    users,
+)
 from .common import Options
 
 app = typer.Typer(
     name="lim",
-    help="lim: a self-hosted instant-messaging server, its admin CLI and chat client.",
+    help="lim: a self-hosted instant-messaging server, its admin CLI and chat "
+    "client.\n\nExample: lim init && lim serve &  lim user add alice",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -42,7 +56,12 @@ def main(
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log to stderr."),
 ) -> None:
-    """lim: a self-hosted instant-messaging server, admin CLI and chat client."""
+    """lim: a self-hosted instant-messaging server, admin CLI and chat client.
+
+    Exit codes: 0 ok, 1 error, 2 usage.
+
+    Example: lim init && lim serve &  lim user add alice
+    """
     if verbose:
         import logging
 
@@ -52,6 +71,15 @@ def main(
 
 serve.register(app)
 tokens.register(app)
+login.register(app)
+apps.register(app)
+users.register(app)
+messaging.register(app)
+importer.register(app)
+groups.register(app)
+app.add_typer(friends.app, name="friend")
+conversations.register(app)
+status.register(app)
 bench.register(app)
 
 

@@ -64,7 +64,9 @@ def serve(
 
 def init(
     data_dir: Path = typer.Option(None, "--data-dir", "-d", help=DATA_DIR_HELP),
-    app_name: str = typer.Option("default", "--app-name", help="Name of the first app."),
+    app_name: str = typer.Option(
+        "default", "--app-name", help="Name of the first app."
+    ),
     force: bool = typer.Option(False, "--force", help="Rewrite an existing lim.toml."),
 ) -> None:
     """Create the data directory, its lim.toml and the first app.

@@ -90,6 +90,10 @@ class ClientSession:
         self, command: int, body: dict[str, Any], timeout: float = 30.0
     ) -> Any:
         """Send a request and return the ``data`` of its reply; raise on error."""
+        # Once the reader has stopped nothing will ever answer: a request
+        # registered after it failed the pending ones would wait for nothing.
+        if self.closed.is_set():
+            raise ConnectionError(self.close_reason or "session closed")
         rid = f"r{next(self._rids)}"
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[rid] = future

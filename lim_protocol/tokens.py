@@ -39,7 +39,9 @@ class UserSign:
         return self.issued_at + self.lifetime
 
 
-def _signature(secret: str, app_id: int, identifier: str, issued: int, life: int) -> str:
+def _signature(
+    secret: str, app_id: int, identifier: str, issued: int, life: int
+) -> str:
     message = f"{app_id}\n{identifier}\n{issued}\n{life}\n".encode()
     digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
@@ -72,7 +74,7 @@ def parse_user_sign(token: str) -> tuple[UserSign, str]:
         raise TokenError(ErrorCode.SIGN_INVALID, "userSign is empty or too long")
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        payload = json.loads(zlib.decompress(raw, bufsize=MAX_TOKEN_LENGTH))
+        payload = json.loads(_inflate(raw))
         sign = UserSign(
             app_id=int(payload["appId"]),
             identifier=str(payload["identifier"]),
@@ -83,6 +85,16 @@ def parse_user_sign(token: str) -> tuple[UserSign, str]:
     except (ValueError, TypeError, KeyError, binascii.Error, zlib.error) as exc:
         raise TokenError(ErrorCode.SIGN_INVALID, "userSign is malformed") from exc
     return sign, signature
+
+
+def _inflate(raw: bytes) -> bytes:
+    # zlib.decompress has no output bound; a small token could inflate to
+    # megabytes, so stop at the same limit as the token itself.
+    inflater = zlib.decompressobj()
+    data = inflater.decompress(raw, MAX_TOKEN_LENGTH)
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise ValueError("userSign inflates past the limit or is truncated")
+    return data
 
 
 def verify_user_sign(

@@ -92,7 +92,9 @@ class LocalRouter:
     ) -> int:
         """Send an encoded body to every device of a user; return how many."""
         delivered = 0
-        for device in self._devices.get((app_id, user_id), ()):
+        # A snapshot: a device cut off as a slow consumer during the loop
+        # removes itself from the live list, which would skip the next one.
+        for device in tuple(self._devices.get((app_id, user_id), ())):
             if device is exclude:
                 continue
             if device.send_body(command, body):

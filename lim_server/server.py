@@ -80,6 +80,8 @@ class LimServer:
             self.addresses["ssh"] = await self._start_ssh()
 
         self._tasks.append(asyncio.create_task(self._retention_forever()))
+        sweeper = self.services.presence.sweep_forever()
+        self._tasks.append(asyncio.create_task(sweeper))
         self._write_runtime()
         log.info("lim is ready (data in %s)", config.data_dir)
 
@@ -105,6 +107,9 @@ class LimServer:
 
         sock = socket.socket(socket.AF_INET6 if ":" in self.config.host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted sockets inherit this: without it a kept-alive connection
+        # waits for a delayed ACK between the response's head and body.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((self.config.host, self.config.http_port))
         sock.listen(1024)
         sock.setblocking(False)

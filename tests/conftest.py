@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ class Harness:
     def __init__(self, server: LimServer) -> None:
         self.server = server
         self.sessions: list[ClientSession] = []
+        self.stopped = False
 
     @property
     def app(self) -> Any:
@@ -34,7 +35,9 @@ class Harness:
 
     def url(self, transport: str = "tcp") -> str:
         host, port = self.server.addresses[transport]
-        return f"tcp://{host}:{port}" if transport == "tcp" else f"ws://{host}:{port}/ws"
+        return (
+            f"tcp://{host}:{port}" if transport == "tcp" else f"ws://{host}:{port}/ws"
+        )
 
     def token(self, user_id: str, lifetime: int = 3600) -> str:
         return self.server.services.apps.issue_token(self.app_id, user_id, lifetime)
@@ -67,6 +70,14 @@ class Harness:
     async def close(self) -> None:
         for session in self.sessions:
             await session.close()
+        self.sessions.clear()
+
+    async def stop(self) -> None:
+        """Close the client sessions, then stop the server (once)."""
+        await self.close()
+        if not self.stopped:
+            self.stopped = True
+            await self.server.stop()
 
 
 def server_config(tmp_path: Path, **overrides: Any) -> ServerConfig:
@@ -83,7 +94,9 @@ def server_config(tmp_path: Path, **overrides: Any) -> ServerConfig:
 
 
 @pytest.fixture
-def make_harness(tmp_path: Path) -> Callable[..., Any]:
+async def make_harness(
+    tmp_path: Path,
+) -> AsyncIterator[Callable[..., Awaitable[Harness]]]:
     """Start a server with config overrides; stopped at the end of the test."""
     started: list[Harness] = []
 
@@ -94,13 +107,12 @@ def make_harness(tmp_path: Path) -> Callable[..., Any]:
         started.append(harness)
         return harness
 
-    start.started = started  # type: ignore[attr-defined]
-    return start
+    yield start
+    for harness in reversed(started):
+        await harness.stop()
 
 
 @pytest.fixture
-async def harness(make_harness: Any) -> AsyncIterator[Harness]:
-    h = await make_harness()
-    yield h
-    await h.close()
-    await h.server.stop()
+async def harness(make_harness: Any) -> Harness:
+    h: Harness = await make_harness()
+    return h

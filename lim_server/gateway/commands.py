@@ -90,5 +90,7 @@ async def _api_request(session: Session, packet: ApiRequest) -> None:
 
 def load_commands() -> dict[int, Handler]:
     """Every command handler of every module (and every API operation)."""
+    from . import conversation_commands, group_commands  # noqa: F401
+
     load_operations()
     return COMMANDS

@@ -27,6 +27,7 @@ class GatewaySettings:
     login_timeout: float = 10.0
     idle_timeout: float = 300.0
     sweep_interval: float = 1.0
+    shutdown_grace: float = 2.0
 
 
 class Gateway:
@@ -43,6 +44,7 @@ class Gateway:
         self.clock = time.monotonic
         self.loop = asyncio.get_running_loop()
         self._sweeper: asyncio.Task[None] | None = None
+        self._drained = asyncio.Event()
 
         # counters for metrics
         self.accepted = 0
@@ -57,11 +59,14 @@ class Gateway:
 
     def attach(self, session: Session) -> None:
         self.sessions.add(session)
+        self._drained.clear()
         self.accepted += 1
         session.log.debug("connected")
 
     def detach(self, session: Session) -> None:
         self.sessions.discard(session)
+        if not self.sessions:
+            self._drained.set()
 
     # listeners
 
@@ -87,15 +92,33 @@ class Gateway:
         return address
 
     async def close(self) -> None:
-        """Stop accepting, then close every session with a reason."""
+        """Stop accepting, close every session with a reason, abort stragglers."""
         for server in self.servers:
             server.close()
         if self._sweeper is not None:
             self._sweeper.cancel()
         for session in list(self.sessions):
             session.close(ErrorCode.SHUTTING_DOWN, "server shutting down")
+
+        # A graceful close waits for the peer to read what is queued; a peer
+        # that stopped reading would hold the shutdown (and, from Python 3.12,
+        # wait_closed) forever, so it is cut off after a grace period.
+        if not await self._wait_drained(self.settings.shutdown_grace):
+            log.warning("aborting %d connections at shutdown", len(self.sessions))
+            for session in list(self.sessions):
+                session.abort()
+            await self._wait_drained(1.0)
         for server in self.servers:
             await server.wait_closed()
+
+    async def _wait_drained(self, timeout: float) -> bool:
+        if not self.sessions:
+            return True
+        try:
+            await asyncio.wait_for(self._drained.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     # timeouts
 
@@ -116,6 +139,8 @@ class Gateway:
             if session.state is State.NEW and session.connected_at < login_deadline:
                 self.timed_out += 1
                 session.close(ErrorCode.LOGIN_TIMEOUT, "no login in time")
-            elif session.state is not State.CLOSED and session.last_seen < idle_deadline:
+            elif (
+                session.state is not State.CLOSED and session.last_seen < idle_deadline
+            ):
                 self.timed_out += 1
                 session.close(ErrorCode.IDLE_TIMEOUT, "idle for too long")

@@ -169,6 +169,11 @@ class Session:
         self._leave()
         self._shutdown(code, reason, abort)
 
+    def abort(self) -> None:
+        """Drop the connection at once, unsent frames and all."""
+        self._leave()
+        self._shutdown(ErrorCode.SHUTTING_DOWN, "aborted", True)
+
     def _leave(self) -> None:
         was_active = self.state is State.ACTIVE
         self.state = State.CLOSED
@@ -228,7 +233,9 @@ class Session:
 
         handler = self.gateway.commands.get(command)
         if handler is None:
-            error = ProtocolError(ErrorCode.UNKNOWN_COMMAND, f"unknown command {command}")
+            error = ProtocolError(
+                ErrorCode.UNKNOWN_COMMAND, f"unknown command {command}"
+            )
             return self.fail(command, error, body)
         self._run(command, handler, body)
 

@@ -37,6 +37,7 @@ class WebSocketSession(Session, asyncio.Protocol):
         super().__init__(gateway)
         limit = gateway.settings.max_body + HEADER_SIZE + MAX_IMEI_LENGTH
         self.ws = ServerProtocol(max_size=limit)
+        self._fragments: list[bytes] | None = None
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -75,17 +76,29 @@ class WebSocketSession(Session, asyncio.Protocol):
 
     def _message(self, event: WsFrame) -> None:
         self.last_seen = self.gateway.clock()
-        if event.opcode is Opcode.BINARY:
-            try:
-                frame = decode_message(event.data, self.gateway.settings.max_body)
-            except FrameError as error:
-                self.frame_error(error)
-                return
-            self.handle(frame)
+        # A message may arrive in fragments: a BINARY frame without fin, then
+        # CONT frames. The library checks their order and the total size.
+        if event.opcode is Opcode.BINARY and not event.fin:
+            self._fragments = [bytes(event.data)]
+        elif event.opcode is Opcode.CONT and self._fragments is not None:
+            self._fragments.append(bytes(event.data))
+            if event.fin:
+                data, self._fragments = b"".join(self._fragments), None
+                self._binary(data)
+        elif event.opcode is Opcode.BINARY:
+            self._binary(bytes(event.data))
         elif event.opcode is Opcode.TEXT:
             self.frame_error(
                 FrameError(ErrorCode.FRAME_MALFORMED, "send frames as binary messages")
             )
+
+    def _binary(self, data: bytes) -> None:
+        try:
+            frame = decode_message(data, self.gateway.settings.max_body)
+        except FrameError as error:
+            self.frame_error(error)
+            return
+        self.handle(frame)
 
     def _flush(self) -> None:
         if self.transport is None:

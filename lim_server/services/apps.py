@@ -59,13 +59,16 @@ class AppService:
         except ValidationError as exc:
             raise ProtocolError(ErrorCode.INVALID_PARAMS, _first_error(exc)) from exc
         await self.store.apps.update_settings(app_id, settings)
-        self._cache.pop(app_id, None)
-        return self.get(app_id)
+
+        # Sessions hold the cached App from their login; changing it in place
+        # makes new settings apply to them at once, not at their next login.
+        app.settings = settings
+        return app
 
     async def rotate_secret(self, app_id: int) -> App:
-        await self.store.apps.rotate_secret(app_id)
-        self._cache.pop(app_id, None)
-        return self.get(app_id)
+        app = self.get(app_id)
+        app.secret = await self.store.apps.rotate_secret(app_id)
+        return app
 
     # tokens
 

@@ -117,14 +117,21 @@ class MessageService:
         self._remember(stored)
         body = to_json(stored.to_wire())
         app_id = stored.app_id
-        received = self.router.push_body(app_id, stored.to_id, Command.MSG_P2P, body)
-        if stored.from_id != stored.to_id:
+        if stored.from_id == stored.to_id:
+            # A note to oneself goes to one's other devices only.
+            received = self.router.push_body(
+                app_id, stored.to_id, Command.MSG_P2P, body, exclude=origin
+            )
+        else:
+            received = self.router.push_body(
+                app_id, stored.to_id, Command.MSG_P2P, body
+            )
             self.router.push_body(
                 app_id, stored.from_id, Command.MSG_P2P, body, exclude=origin
             )
         for listener in self.listeners:
             listener(stored)
-        return received > 0
+        return received > 0 or stored.from_id == stored.to_id
 
     def _remember(self, stored: StoredMessage) -> None:
         recent = self.recent

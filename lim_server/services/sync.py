@@ -46,6 +46,7 @@ class SyncService:
                 "lastSequence": self._visible_last(caller, row),
                 "readSequence": row["read_sequence"],
                 "startSequence": row["start_sequence"],
+                "recallSequence": row["recall_sequence"],
             }
             for row in self.store.messages.cursors(caller.app_id, caller.user_id)
         ]

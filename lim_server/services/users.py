@@ -72,6 +72,68 @@ UPDATABLE = {
 }
 
 
+# For bulk imports: the limits of UserFields as plain checks, so that rows
+# of exact types skip the model (about ten times faster). Anything else,
+# including every row that would fail, goes through UserFields for its
+# coercions and its error message.
+_TEXT_LIMITS = {"nickname": 128, "avatar": 2048, "signature": 512}
+_CHOICES = {
+    "gender": (0, 1, 2),
+    "user_type": (NORMAL_USER, APP_ADMIN),
+    "friend_policy": (FRIEND_POLICY_FREE, FRIEND_POLICY_APPROVAL),
+}
+_IMPORT_NAMES = {
+    **{name: name for name in UserFields.model_fields},
+    **{
+        info.alias: name
+        for name, info in UserFields.model_fields.items()
+        if info.alias is not None
+    },
+}
+_IMPORT_DEFAULTS = {
+    name: info.get_default(call_default_factory=True)
+    for name, info in UserFields.model_fields.items()
+    if name not in ("user_id", "password")
+}
+
+
+def plain_import_row(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored values of an import row, or None if the model must decide."""
+    values = dict(_IMPORT_DEFAULTS)
+    values["extra"] = {}
+    password = None
+    seen: set[str] = set()
+    for key, value in row.items():
+        name = _IMPORT_NAMES.get(key)
+        if name is None or name in seen:
+            return None
+        seen.add(name)
+        kind = type(value)
+        if name == "user_id":
+            if kind is not str or not USER_ID_PATTERN.match(value):
+                return None
+        elif name in _TEXT_LIMITS:
+            if kind is not str or len(value) > _TEXT_LIMITS[name]:
+                return None
+        elif name in _CHOICES:
+            if kind is not int or value not in _CHOICES[name]:
+                return None
+        elif name == "extra":
+            if kind is not dict:
+                return None
+        elif name == "password":
+            if value is not None and (kind is not str or not 1 <= len(value) <= 1024):
+                return None
+            password = value
+            continue
+        values[name] = value
+    if "user_id" not in seen:
+        return None
+    if password:
+        values["password_hash"] = hash_password(password)
+    return values
+
+
 def check_user_id(value: str) -> str:
     if not USER_ID_PATTERN.match(value):
         raise ValueError(
@@ -142,6 +204,9 @@ class UserService:
 
     def validate_import_row(self, row: dict[str, Any]) -> dict[str, Any]:
         """Check one row of a bulk import; return the values to store."""
+        values = plain_import_row(row)
+        if values is not None:
+            return values
         try:
             parsed = UserFields.model_validate(row)
         except ValidationError as exc:
@@ -205,7 +270,9 @@ class UserService:
 
     def check_password(self, app_id: int, user_id: str, password: str) -> User:
         user = self.get(app_id, user_id)
-        if not check_password(password, self.store.users.password_hash(app_id, user_id)):
+        if not check_password(
+            password, self.store.users.password_hash(app_id, user_id)
+        ):
             raise ProtocolError(ErrorCode.PASSWORD_WRONG, "wrong user or password")
         if not user.active:
             raise ProtocolError(ErrorCode.USER_DISABLED, "account disabled")

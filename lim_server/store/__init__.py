@@ -10,8 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from .apps import AppStore
+from .conversations import ConversationStore
 from .database import Database
+from .groups import GroupStore
 from .messages import MessageStore
+from .relations import RelationStore
 from .users import UserStore
 
 
@@ -24,12 +27,18 @@ class Store:
         self.apps: AppStore
         self.users: UserStore
         self.messages: MessageStore
+        self.groups: GroupStore
+        self.relations: RelationStore
+        self.conversations: ConversationStore
 
     def open(self) -> None:
         self.db.open()
         self.apps = AppStore(self.db)
         self.users = UserStore(self.db)
         self.messages = MessageStore(self.db, self.node_id)
+        self.groups = GroupStore(self.db)
+        self.relations = RelationStore(self.db)
+        self.conversations = ConversationStore(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -128,7 +128,8 @@ class MessageStore:
         return self.db.query_all(
             "SELECT c.conversation_id, c.conversation_type, c.peer_id,"
             " c.read_sequence, c.start_sequence, c.deleted,"
-            " coalesce(s.last_sequence, 0) AS last_sequence"
+            " coalesce(s.last_sequence, 0) AS last_sequence,"
+            " coalesce(s.recall_sequence, 0) AS recall_sequence"
             " FROM conversations c LEFT JOIN conversation_sequences s"
             " ON s.app_id = c.app_id AND s.conversation_id = c.conversation_id"
             " WHERE c.app_id = ? AND c.owner_id = ?",
@@ -202,9 +203,36 @@ def _append(
             stored.created_at,
         ),
     )
+    # The sender has read everything up to their own message: their read
+    # sequence moves in the same transaction, so it is never unread for them.
     for owner_id, peer_id in message.owners:
-        _touch_conversation(conn, message, owner_id, peer_id, stored.created_at)
+        _touch_conversation(conn, message, owner_id, peer_id, stored)
+    if all(owner_id != message.from_id for owner_id, _ in message.owners):
+        advance_read(
+            conn, message.app_id, message.from_id, message.conversation_id, sequence
+        )
     return stored, False
+
+
+def advance_read(
+    conn: sqlite3.Connection,
+    app_id: int,
+    owner_id: str,
+    conversation_id: str,
+    sequence: int,
+) -> None:
+    """Mark a conversation read up to ``sequence`` for its owner (writer only).
+
+    A read only moves forward; it needs no sync stamp because the cursors call
+    reports every read sequence. Group appends (which index no owner) get the
+    sender's read advanced through this.
+    """
+    conn.execute(
+        "UPDATE conversations SET read_sequence = ?"
+        " WHERE app_id = ? AND owner_id = ? AND conversation_id = ?"
+        " AND read_sequence < ?",
+        (sequence, app_id, owner_id, conversation_id, sequence),
+    )
 
 
 def _touch_conversation(
@@ -212,32 +240,37 @@ def _touch_conversation(
     message: NewMessage,
     owner_id: str,
     peer_id: str,
-    now_ms: int,
+    stored: StoredMessage,
 ) -> None:
     # Only a new or a deleted conversation changes for sync; a new message in
     # a visible conversation shows up through the cursors alone.
-    row = conn.execute(
-        "SELECT deleted FROM conversations"
-        " WHERE app_id = ? AND owner_id = ? AND conversation_id = ?",
-        (message.app_id, owner_id, message.conversation_id),
-    ).fetchone()
-    if row is not None and not row[0]:
+    key = (message.app_id, owner_id, message.conversation_id)
+    read = 0
+    if owner_id == message.from_id:
+        read = stored.sequence
+        visible = conn.execute(
+            "UPDATE conversations SET read_sequence = max(read_sequence, ?)"
+            " WHERE app_id = ? AND owner_id = ? AND conversation_id = ?"
+            " AND deleted = 0",
+            (read, *key),
+        ).rowcount
+    else:
+        row = conn.execute(
+            "SELECT deleted FROM conversations"
+            " WHERE app_id = ? AND owner_id = ? AND conversation_id = ?",
+            key,
+        ).fetchone()
+        visible = row is not None and not row[0]
+    if visible:
         return
     sequence = next_value(conn, message.app_id, conversation_counter(owner_id))
     conn.execute(
         "INSERT INTO conversations (app_id, owner_id, conversation_id,"
-        " conversation_type, peer_id, sequence, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET deleted = 0,"
+        " conversation_type, peer_id, read_sequence, sequence, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET deleted = 0,"
+        " read_sequence = max(read_sequence, excluded.read_sequence),"
         " sequence = excluded.sequence, updated_at = excluded.updated_at",
-        (
-            message.app_id,
-            owner_id,
-            message.conversation_id,
-            message.conversation_type,
-            peer_id,
-            sequence,
-            now_ms,
-        ),
+        (*key, message.conversation_type, peer_id, read, sequence, stored.created_at),
     )
 
 

@@ -190,7 +190,7 @@ def _upsert_users(
             user.get("avatar", ""),
             user.get("gender", 0),
             user.get("signature", ""),
-            json.dumps(user.get("extra") or {}),
+            json.dumps(user["extra"]) if user.get("extra") else "{}",
             user.get("user_type", 1),
             user.get("password_hash"),
             now,

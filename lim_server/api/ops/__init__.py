@@ -1,3 +1,12 @@
 """Operation modules, one per service; importing them fills the registry."""
 
-from . import apps, messages, sync, users  # noqa: F401
+from . import (  # noqa: F401
+    apps,
+    conversations,
+    groups,
+    messages,
+    presence,
+    relations,
+    sync,
+    users,
+)

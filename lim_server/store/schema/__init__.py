@@ -1,3 +1,3 @@
 """Table definitions, one module per component; importing registers them."""
 
-from . import core  # noqa: F401
+from . import conversations, core, groups, relations  # noqa: F401
