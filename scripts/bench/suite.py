@@ -690,8 +690,9 @@ class Suite:
         text = render.render(records, meta, self.args)
         Path(self.args.markdown).write_text(text)
         # The goals, the ratios and the headline, on the terminal too.
-        summary = text.split("## Goals", 1)[-1].split("## 1:1 latency", 1)[0]
-        print("## Goals" + summary)
+        for section in text.split("\n## "):
+            if section.startswith(("Goals", "Headline")):
+                print("## " + section.rstrip() + "\n")
         log(f"wrote {self.args.markdown} in {self.meta['suiteSeconds']} s")
 
 
