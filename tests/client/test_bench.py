@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from lim_client.bench import BenchConfig, Credentials, catch_up, fill, run_p2p
+from lim_client.bench import (
+    BenchConfig,
+    Credentials,
+    catch_up,
+    fill,
+    run_group,
+    run_p2p,
+)
+from lim_server.api.operations import dispatch
+from lim_server.services.context import Caller
 
 
 async def _credentials(harness, count: int) -> list[Credentials]:
@@ -42,6 +51,33 @@ async def test_every_bench_message_is_acked_and_delivered_exactly_once(
     assert result["errors"] == 0
     assert result["exactlyOnce"] is True
     assert harness.server.store.messages.count(harness.app_id) == 40
+
+
+async def test_every_group_message_reaches_every_other_member_once(harness):
+    members = await _credentials(harness, 6)
+    owner = members[0].user_id
+    services = harness.server.services
+    await dispatch(
+        services,
+        Caller(harness.app, owner, owner, False),
+        "/v1/group/create",
+        {"groupId": "smoke", "memberIds": [m.user_id for m in members[1:]]},
+    )
+    config = BenchConfig(
+        url=harness.url("ws"),
+        app_id=harness.app_id,
+        users=members,
+        rate=100.0,
+        duration=0.2,
+        server_pid=os.getpid(),
+    )
+
+    result = await run_group(config, "smoke")
+
+    assert result["sent"] == result["acked"] == 20
+    assert result["deliveries"] == result["expectedDeliveries"] == 20 * 5
+    assert result["duplicateDeliveries"] == 0
+    assert result["exactlyOnce"] is True
 
 
 async def test_catch_up_after_missed_messages_has_no_gaps_or_duplicates(harness):
