@@ -13,6 +13,7 @@ import typer
 
 from . import (
     apps,
+    bench,
     chat,
     conversations,
     friends,
@@ -81,6 +82,7 @@ groups.register(app)
 app.add_typer(friends.app, name="friend")
 conversations.register(app)
 status.register(app)
+bench.register(app)
 
 
 def run() -> None:

@@ -11,6 +11,7 @@ finds the stored original and gets its ack again without a second push.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 # checks here).
 SendCheck = Callable[[App, User, User], None]
 
+# Delivered messages remembered for forwarding receipts without a read.
+RECENT_LIMIT = 65536
+
 
 @dataclass(slots=True)
 class SendResult:
@@ -50,6 +54,10 @@ class MessageService:
         self.checks: list[SendCheck] = []
         self.listeners: list[Callable[[StoredMessage], None]] = []
         self.sent = 0
+        # Who sent each recently delivered message, so that the receiver's
+        # receipt is forwarded without a database read; older receipts fall
+        # back to the store.
+        self.recent: dict[tuple[int, int], tuple[str, str, str, int]] = {}
 
     def _sender(self, caller: Caller) -> User:
         user = self.store.users.get(caller.app_id, caller.user_id)
@@ -106,6 +114,7 @@ class MessageService:
         Returns whether any receiver device was online.
         """
         self.sent += 1
+        self._remember(stored)
         body = to_json(stored.to_wire())
         app_id = stored.app_id
         if stored.from_id == stored.to_id:
@@ -124,21 +133,44 @@ class MessageService:
             listener(stored)
         return received > 0 or stored.from_id == stored.to_id
 
+    def _remember(self, stored: StoredMessage) -> None:
+        recent = self.recent
+        if len(recent) >= RECENT_LIMIT:
+            # Dicts keep insertion order: drop the oldest eighth at once.
+            for key in list(itertools.islice(recent, RECENT_LIMIT // 8)):
+                del recent[key]
+        recent[stored.app_id, stored.message_key] = (
+            stored.from_id,
+            stored.to_id,
+            stored.message_id,
+            stored.sequence,
+        )
+
+    def _addressing(
+        self, app_id: int, message_key: int
+    ) -> tuple[str, str, str, int] | None:
+        known = self.recent.get((app_id, message_key))
+        if known is not None:
+            return known
+        stored = self.store.messages.get(app_id, message_key)
+        if stored is None:
+            return None
+        return stored.from_id, stored.to_id, stored.message_id, stored.sequence
+
     def forward_receipt(self, caller: Caller, packet: ReceiveAck) -> None:
         """Pass a receiver's MSG_RECEIVE_ACK on to the sender's devices."""
-        stored = self.store.messages.get(caller.app_id, packet.messageKey)
-        if stored is None or stored.to_id != caller.user_id:
+        found = self._addressing(caller.app_id, packet.messageKey)
+        if found is None or found[1] != caller.user_id:
             raise ProtocolError(
                 ErrorCode.MESSAGE_NOT_FOUND, "no such message addressed to you"
             )
+        from_id, to_id, message_id, sequence = found
         payload: dict[str, Any] = {
-            "messageKey": stored.message_key,
-            "messageId": stored.message_id,
-            "fromId": stored.from_id,
-            "toId": stored.to_id,
-            "messageSequence": stored.sequence,
+            "messageKey": packet.messageKey,
+            "messageId": message_id,
+            "fromId": from_id,
+            "toId": to_id,
+            "messageSequence": sequence,
             "serverSend": False,
         }
-        self.router.push(
-            caller.app_id, [stored.from_id], Command.MSG_RECEIVE_ACK, payload
-        )
+        self.router.push(caller.app_id, [from_id], Command.MSG_RECEIVE_ACK, payload)

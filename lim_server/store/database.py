@@ -30,6 +30,10 @@ T = TypeVar("T")
 Operation = Callable[..., Any]
 
 MAX_BATCH = 4096
+# While writes keep coming, the writer waits this long after the first one
+# so that one commit (and one fsync) carries many. A write that arrives on
+# a quiet database commits at once.
+COMMIT_WINDOW = 0.002
 _STOP = object()
 
 
@@ -61,6 +65,8 @@ class Database:
         self.synchronous = synchronous
         self.batches = 0
         self.operations = 0
+        self.commit_window = COMMIT_WINDOW
+        self._last_commit = 0.0
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._reader: sqlite3.Connection | None = None
@@ -128,16 +134,23 @@ class Database:
         stopping = False
         while not stopping:
             batch = [self._queue.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            self._take_queued(batch)
+            streaming = time.monotonic() - self._last_commit < self.commit_window
+            if streaming and len(batch) < MAX_BATCH and _STOP not in batch:
+                time.sleep(self.commit_window)
+                self._take_queued(batch)
             if batch[-1] is _STOP or _STOP in batch:
                 stopping = True
                 batch = [item for item in batch if item is not _STOP]
             if batch:
                 self._commit_batch(conn, batch)
+
+    def _take_queued(self, batch: list[Any]) -> None:
+        while len(batch) < MAX_BATCH:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                return
 
     def _commit_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
         outcomes: list[Any] = []
@@ -154,6 +167,7 @@ class Database:
 
         self.batches += 1
         self.operations += len(batch)
+        self._last_commit = time.monotonic()
         _resolve(batch, outcomes)
 
     @staticmethod
