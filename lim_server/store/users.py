@@ -48,17 +48,46 @@ def row_to_user(row: sqlite3.Row) -> User:
     )
 
 
+CACHE_SIZE = 100_000
+
+
 class UserStore:
-    def __init__(self, db: Database) -> None:
+    """User rows, with the most recently read profiles cached in memory.
+
+    Every message send reads its sender and receiver, so profiles are kept
+    in a bounded cache. All changes to a user go through this class, which
+    drops the cached profile before and after the write commits; the cache
+    is never older than the database for longer than that write.
+    """
+
+    def __init__(self, db: Database, cache_size: int = CACHE_SIZE) -> None:
         self.db = db
+        self.cache_size = cache_size
+        self._cache: dict[tuple[int, str], User] = {}
 
     # reads
 
     def get(self, app_id: int, user_id: str) -> User | None:
+        key = (app_id, user_id)
+        user = self._cache.get(key)
+        if user is not None:
+            return user
         row = self.db.query_one(
             "SELECT * FROM users WHERE app_id = ? AND user_id = ?", (app_id, user_id)
         )
-        return row_to_user(row) if row else None
+        if row is None:
+            return None
+        user = row_to_user(row)
+        if len(self._cache) >= self.cache_size:
+            # Dicts keep insertion order: drop the oldest entry.
+            del self._cache[next(iter(self._cache))]
+        self._cache[key] = user
+        return user
+
+    def forget(self, app_id: int, user_ids: Iterable[str]) -> None:
+        """Drop cached profiles (after a change made outside this class)."""
+        for user_id in user_ids:
+            self._cache.pop((app_id, user_id), None)
 
     def get_many(self, app_id: int, user_ids: Sequence[str]) -> dict[str, User]:
         found: dict[str, User] = {}
@@ -115,20 +144,40 @@ class UserStore:
     # writes
 
     async def create(self, user: User, password_hash: str | None = None) -> User:
-        return await self.db.write(_insert_user, user, password_hash)
+        try:
+            created: User = await self.db.write(_insert_user, user, password_hash)
+        finally:
+            self.forget(user.app_id, [user.user_id])
+        return created
 
     async def upsert_many(self, app_id: int, users: list[dict[str, Any]]) -> int:
         """Create or update many users in one operation; return the row count."""
-        return await self.db.write(_upsert_users, app_id, users)
+        try:
+            count: int = await self.db.write(_upsert_users, app_id, users)
+        finally:
+            self.forget(app_id, (user["user_id"] for user in users))
+        return count
 
     def upsert_many_blocking(self, app_id: int, users: list[dict[str, Any]]) -> int:
-        return self.db.write_blocking(_upsert_users, app_id, users)
+        try:
+            count: int = self.db.write_blocking(_upsert_users, app_id, users)
+        finally:
+            self.forget(app_id, (user["user_id"] for user in users))
+        return count
 
     async def update(self, app_id: int, user_id: str, fields: dict[str, Any]) -> User:
-        return await self.db.write(_update_user, app_id, user_id, fields)
+        self.forget(app_id, [user_id])
+        try:
+            updated: User = await self.db.write(_update_user, app_id, user_id, fields)
+        finally:
+            self.forget(app_id, [user_id])
+        return updated
 
     async def set_password(self, app_id: int, user_id: str, digest: str | None) -> None:
-        await self.db.write(_set_password, app_id, user_id, digest)
+        try:
+            await self.db.write(_set_password, app_id, user_id, digest)
+        finally:
+            self.forget(app_id, [user_id])
 
     async def add_key(
         self, app_id: int, user_id: str, fingerprint: str, key: str, comment: str

@@ -309,3 +309,31 @@ async def test_an_open_read_transaction_never_blocks_the_writer(store: Store) ->
     assert keys_in(store) == {"before"}, "the open read keeps its snapshot"
     reader.execute("COMMIT")
     assert keys_in(store) == {"before", "during"}
+
+
+async def test_a_cached_profile_is_never_older_than_the_last_change(
+    store: Store,
+) -> None:
+    from lim_server.models import User
+
+    await store.users.create(User(app_id=1, user_id="alice", nickname="A"))
+    assert store.users.get(1, "alice").nickname == "A"  # now cached
+
+    await store.users.update(1, "alice", {"nickname": "Alice", "silenced": 1})
+    cached = store.users.get(1, "alice")
+    assert (cached.nickname, cached.silenced) == ("Alice", True)
+
+    await store.users.upsert_many(1, [{"user_id": "alice", "nickname": "Al"}])
+    assert store.users.get(1, "alice").nickname == "Al"
+
+
+async def test_the_profile_cache_stays_within_its_bound(store: Store) -> None:
+    from lim_server.models import User
+
+    store.users.cache_size = 3
+    for index in range(10):
+        await store.users.create(User(app_id=1, user_id=f"u{index}"))
+        assert store.users.get(1, f"u{index}") is not None
+
+    assert len(store.users._cache) == 3
+    assert store.users.get(1, "u0") is not None
