@@ -219,6 +219,9 @@ async def test_message_typed_before_a_kill_9_is_sent_by_the_next_start(
         await tmux(socket, "-f", os.devnull, "new-session", "-d", "-s", name,
                    "-x", "80", "-y", "24", *env_args, command)  # fmt: skip
 
+    # A session that outlives the killed one keeps the tmux server up.
+    await tmux(socket, "-f", os.devnull, "new-session", "-d", "-s", "hold",
+               "sleep 600")  # fmt: skip
     try:
         # The server is down: the message waits in the outbox.
         await start("first")
@@ -231,6 +234,11 @@ async def test_message_typed_before_a_kill_9_is_sent_by_the_next_start(
         pid = int((await tmux(socket, "display", "-p", "-t", "first",
                               "#{pane_pid}")).strip())  # fmt: skip
         os.killpg(pid, signal.SIGKILL)  # the shell and lim chat in it, at once
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while "first" in await tmux(socket, "list-sessions", "-F", "#{session_name}"):
+            assert loop.time() < deadline, "the killed session stayed"
+            await asyncio.sleep(0.05)
 
         # The server comes back; the next start sends what the dead one kept.
         harness = await make_harness(ws_port=port)
