@@ -19,7 +19,7 @@ from .output import fail
 app = typer.Typer(
     name="group",
     help="Groups: members, roles, mutes and join requests.\n\n"
-    "Example: lim group create \"Rust fans\" --id rust --public -m bob --as alice",
+    'Example: lim group create "Rust fans" --id rust --public -m bob --as alice',
     no_args_is_help=True,
 )
 

@@ -116,7 +116,7 @@ class ClientSession:
             {"userId": user_id, "userSign": user_sign, "clientName": client_name},
         )
         self.user_id = user_id
-        return data  # type: ignore[no-any-return]
+        return dict(data)
 
     async def send_message(
         self, to_id: str, body: Any, message_id: str | None = None
@@ -130,7 +130,7 @@ class ClientSession:
                 "messageBody": body,
             },
         )
-        return data  # type: ignore[no-any-return]
+        return dict(data)
 
     async def api(self, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call an HTTP API operation over this socket."""

@@ -44,28 +44,64 @@ def render(server: LimServer) -> str:
         ("lim_connections", "gauge", "open connections", len(gateway.sessions)),
         ("lim_sessions", "gauge", "logged-in sessions", server.router.session_count),
         ("lim_online_users", "gauge", "users with a session", server.router.user_count),
-        ("lim_messages_total", "counter", "messages stored and pushed",
-         server.services.messages.sent),
-        ("lim_pushed_frames_total", "counter", "frames pushed to devices",
-         server.router.pushed),
+        (
+            "lim_messages_total",
+            "counter",
+            "messages stored and pushed",
+            server.services.messages.sent,
+        ),
+        (
+            "lim_pushed_frames_total",
+            "counter",
+            "frames pushed to devices",
+            server.router.pushed,
+        ),
         ("lim_frames_received_total", "counter", "frames received", gateway.frames_in),
         ("lim_bad_frames_total", "counter", "malformed frames", gateway.bad_frames),
-        ("lim_refused_logins_total", "counter", "refused logins",
-         gateway.refused_logins),
-        ("lim_kicked_total", "counter", "devices kicked by a newer login",
-         gateway.kicked),
-        ("lim_slow_consumers_total", "counter", "sessions cut off as slow",
-         gateway.slow_consumers),
-        ("lim_timeouts_total", "counter", "sessions closed by timeouts",
-         gateway.timed_out),
-        ("lim_group_commits_total", "counter", "write transactions",
-         server.store.db.batches),
-        ("lim_write_operations_total", "counter", "operations written",
-         server.store.db.operations),
+        (
+            "lim_refused_logins_total",
+            "counter",
+            "refused logins",
+            gateway.refused_logins,
+        ),
+        (
+            "lim_kicked_total",
+            "counter",
+            "devices kicked by a newer login",
+            gateway.kicked,
+        ),
+        (
+            "lim_slow_consumers_total",
+            "counter",
+            "sessions cut off as slow",
+            gateway.slow_consumers,
+        ),
+        (
+            "lim_timeouts_total",
+            "counter",
+            "sessions closed by timeouts",
+            gateway.timed_out,
+        ),
+        (
+            "lim_group_commits_total",
+            "counter",
+            "write transactions",
+            server.store.db.batches,
+        ),
+        (
+            "lim_write_operations_total",
+            "counter",
+            "operations written",
+            server.store.db.operations,
+        ),
     ]
     lines: list[str] = []
     for name, kind, help_text, value in values:
-        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", f"{name} {value}"]
+        lines += [
+            f"# HELP {name} {help_text}",
+            f"# TYPE {name} {kind}",
+            f"{name} {value}",
+        ]
     lines += ack_latency.render(
         "lim_ack_latency_seconds", "time from a send frame to its ack"
     )

@@ -86,7 +86,9 @@ def create_http_app(server: LimServer) -> FastAPI:
         try:
             app_id = int(values["appId"] or "")
         except ValueError:
-            raise ProtocolError(ErrorCode.SIGN_INVALID, "appId must be an integer")
+            raise ProtocolError(
+                ErrorCode.SIGN_INVALID, "appId must be an integer"
+            ) from None
         user_id, token = values["identifier"] or "", values["userSign"] or ""
         lim_app = services.apps.verify_token(app_id, user_id, token)
         user = services.users.find(app_id, user_id)
@@ -101,7 +103,9 @@ def create_http_app(server: LimServer) -> FastAPI:
                 raw = await request.body()
                 body = from_json(raw) if raw.strip() else {}
                 if not isinstance(body, dict):
-                    raise ProtocolError(ErrorCode.BODY_NOT_JSON, "body must be an object")
+                    raise ProtocolError(
+                        ErrorCode.BODY_NOT_JSON, "body must be an object"
+                    )
                 data = await dispatch(services, caller, op.path, body)
             except ProtocolError as error:
                 return reply(error.code, error.msg)

@@ -58,9 +58,9 @@ class State(Enum):
     CLOSED = "closed"
 
 
-class SessionLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+class SessionLog(logging.LoggerAdapter):
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
-        session: Session = self.extra["session"]  # type: ignore[index]
+        session: Any = self.extra["session"]  # type: ignore[index]
         return f"[{session.describe()}] {msg}", kwargs
 
 
@@ -218,7 +218,8 @@ class Session:
             return self.fail(command, error)
 
         if command == Command.PING:
-            return self.send(Command.PING, {"serverTime": int(time.time() * 1000)})
+            self.send(Command.PING, {"serverTime": int(time.time() * 1000)})
+            return None
         if command == Command.LOGIN:
             return self._login(frame, body)
         if self.state is not State.ACTIVE:
@@ -242,11 +243,11 @@ class Session:
     def _run(self, command: int, handler: Any, body: dict[str, Any]) -> None:
         try:
             pending = handler(self, body)
-        except ProtocolError as error:
-            return self.fail(command, error, body)
+        except ProtocolError as refused:
+            return self.fail(command, refused, body)
         except ValidationError as exc:
-            error = ProtocolError(ErrorCode.INVALID_PARAMS, validation_message(exc))
-            return self.fail(command, error, body)
+            invalid = ProtocolError(ErrorCode.INVALID_PARAMS, validation_message(exc))
+            return self.fail(command, invalid, body)
         except Exception:
             self.log.exception("command %d failed", command)
             return self.fail(command, ProtocolError(ErrorCode.INTERNAL_ERROR), body)

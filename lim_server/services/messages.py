@@ -87,7 +87,7 @@ class MessageService:
         for check in self.checks:
             check(caller.app, sender, receiver)
 
-        owners = ((sender.user_id, receiver.user_id),)
+        owners: tuple[tuple[str, str], ...] = ((sender.user_id, receiver.user_id),)
         if receiver.user_id != sender.user_id:
             owners += ((receiver.user_id, sender.user_id),)
         stored, duplicate = await self.store.messages.append(

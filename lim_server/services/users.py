@@ -170,8 +170,8 @@ class UserService:
         users = self.store.users.get_many(app_id, user_ids)
         return {key: user for key, user in users.items() if not user.deleted}
 
-    def list(self, app_id: int, after: str = "", limit: int = 100) -> list[User]:
-        return self.store.users.list(app_id, after=after, limit=min(limit, 1000))
+    def page(self, app_id: int, after: str = "", limit: int = 100) -> list[User]:
+        return self.store.users.page(app_id, after=after, limit=min(limit, 1000))
 
     # writes
 

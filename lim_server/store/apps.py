@@ -30,7 +30,9 @@ class AppStore:
         return _app(row) if row else None
 
     def list(self) -> list[App]:
-        return [_app(row) for row in self.db.query_all("SELECT * FROM apps ORDER BY app_id")]
+        return [
+            _app(row) for row in self.db.query_all("SELECT * FROM apps ORDER BY app_id")
+        ]
 
     async def create(
         self, name: str, *, app_id: int | None = None, secret: str | None = None

@@ -81,7 +81,8 @@ class MessageStore:
 
     def find(self, app_id: int, from_id: str, message_id: str) -> StoredMessage | None:
         row = self.db.query_one(
-            "SELECT * FROM messages WHERE app_id = ? AND from_id = ? AND message_id = ?",
+            "SELECT * FROM messages"
+            " WHERE app_id = ? AND from_id = ? AND message_id = ?",
             (app_id, from_id, message_id),
         )
         return row_to_message(row) if row else None

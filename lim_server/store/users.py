@@ -101,7 +101,7 @@ class UserStore:
             found.update((row["user_id"], row_to_user(row)) for row in rows)
         return found
 
-    def list(
+    def page(
         self, app_id: int, *, after: str = "", limit: int = 100, include_deleted=False
     ) -> list[User]:
         deleted = "" if include_deleted else "AND deleted = 0"

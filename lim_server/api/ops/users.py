@@ -113,7 +113,7 @@ async def get_users(services, caller, request: UserIds):
 @operation("/v1/user/list", UserList, admin=True)
 async def list_users(services, caller, request: UserList):
     """List users in id order, paged with ``after`` (admin)."""
-    users = services.users.list(caller.app_id, request.after, request.limit)
+    users = services.users.page(caller.app_id, request.after, request.limit)
     return {
         "users": [user.to_wire() for user in users],
         "next": users[-1].user_id if len(users) == request.limit else None,
