@@ -86,6 +86,21 @@ def confirm(question: str, yes: bool) -> None:
         fail("cancelled", 1)
 
 
+def parse_extra(text: str | None) -> dict[str, Any] | None:
+    """The value of an ``--extra`` option: a JSON object, or usage error 2."""
+    import json
+
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        fail("--extra must be a JSON object", 2)
+    if not isinstance(value, dict):
+        fail("--extra must be a JSON object", 2)
+    return value
+
+
 def emit(
     data: Any,
     as_json: bool,

@@ -6,13 +6,12 @@ made as the current user, or as USER with ``--as USER`` for an admin.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 import typer
 
-from .common import AS_OPTION, JSON_OPTION, call, emit
+from .common import AS_OPTION, JSON_OPTION, call, emit, parse_extra
 from .output import fail
 
 app = typer.Typer(
@@ -37,18 +36,6 @@ BLOCKED_USERS = typer.Argument(None, help="Check these users only.")
 NEW_TAG_MEMBERS = typer.Argument(None, help="Friends to put in it.")
 TAG_MEMBERS = typer.Argument(..., help="Friends to put in it.")
 TAG_REMOVED = typer.Argument(..., help="Friends to take out.")
-
-
-def _extra(text: str | None) -> dict[str, Any] | None:
-    if text is None:
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        fail("--extra must be a JSON object", 2)
-    if not isinstance(value, dict):
-        fail("--extra must be a JSON object", 2)
-    return value
 
 
 def _friend_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -90,7 +77,7 @@ def add(
         "wording": wording,
     }
     if extra is not None:
-        body["extra"] = _extra(extra)
+        body["extra"] = parse_extra(extra)
     data = call(ctx, "/v1/friend/add", body, as_user)
 
     def text(data: dict[str, Any]) -> str:
@@ -157,7 +144,7 @@ def update(
     if source is not None:
         body["addSource"] = source
     if extra is not None:
-        body["extra"] = _extra(extra)
+        body["extra"] = parse_extra(extra)
     data = call(ctx, "/v1/friend/update", body, as_user)
     emit(data, as_json, FRIEND_COLUMNS, rows=lambda row: _friend_rows([row]))
 

@@ -6,14 +6,13 @@ or, for an admin, ``--as USER``. Permission rules are the server's.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from typing import Any
 
 import typer
 
-from .common import AS_OPTION, JSON_OPTION, call, emit
+from .common import AS_OPTION, JSON_OPTION, call, emit, parse_extra
 from .output import fail
 
 app = typer.Typer(
@@ -42,18 +41,6 @@ def parse_duration(text: str) -> int:
     if match is None:
         raise typer.BadParameter(f"{text!r} is not a duration like 10m, 2h or 1d")
     return int(match.group(1)) * _UNITS[match.group(2) or "s"]
-
-
-def _extra(text: str | None) -> dict[str, Any] | None:
-    if text is None:
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        fail("--extra must be a JSON object")
-    if not isinstance(value, dict):
-        fail("--extra must be a JSON object")
-    return value
 
 
 def _group_text(group: dict[str, Any]) -> str:
@@ -166,7 +153,7 @@ def update(
         "notice": notice,
         "introduction": introduction,
         "joinMode": join_mode,
-        "extra": _extra(extra),
+        "extra": parse_extra(extra),
     }
     body = {key: value for key, value in changes.items() if value is not None}
     if not body:

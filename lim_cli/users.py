@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from .common import JSON_OPTION, YES_OPTION, call, confirm, emit
+from .common import JSON_OPTION, YES_OPTION, call, confirm, emit, parse_extra
 from .output import fail
 
 app = typer.Typer(
@@ -26,18 +25,6 @@ keys = typer.Typer(
 app.add_typer(keys)
 
 USER_COLUMNS = ["userId", "nickname", "userType", "silenced", "disabled"]
-
-
-def _extra(text: str | None) -> dict[str, Any] | None:
-    if text is None:
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        fail("--extra must be a JSON object", 2)
-    if not isinstance(value, dict):
-        fail("--extra must be a JSON object", 2)
-    return value
 
 
 def _profile(**fields: Any) -> dict[str, Any]:
@@ -66,7 +53,7 @@ def add(
         password=password,
         avatar=avatar,
         signature=signature,
-        extra=_extra(extra),
+        extra=parse_extra(extra),
         userType=100 if admin else None,
     )
     data = call(ctx, "/v1/user/create", body)
@@ -132,7 +119,7 @@ def update(
         avatar=avatar,
         signature=signature,
         gender=gender,
-        extra=_extra(extra),
+        extra=parse_extra(extra),
     )
     if not changes:
         fail("nothing to change: pass --nickname, --avatar, ...", 2)

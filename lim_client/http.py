@@ -1,4 +1,4 @@
-"""A small client for the HTTP API: ``call(path, body) -> data``."""
+"""A small client for the HTTP API (used by lim bench): ``call(path, body)``."""
 
 from __future__ import annotations
 
@@ -60,38 +60,3 @@ class HttpApi:
 
     def close(self) -> None:
         self.client.close()
-
-
-class AsyncHttpApi:
-    """The same calls for async code (the TUI, ``lim listen``)."""
-
-    def __init__(self, base_url: str, token: str, timeout: float = 30.0) -> None:
-        sign, _ = parse_user_sign(token)
-        self.base_url = base_url.rstrip("/")
-        self.app_id = sign.app_id
-        self.user_id = sign.identifier
-        self.token = token
-        self.client = httpx.AsyncClient(
-            base_url=self.base_url,
-            timeout=timeout,
-            headers={
-                "X-Lim-App": str(sign.app_id),
-                "X-Lim-User": sign.identifier,
-                "X-Lim-Sign": token,
-            },
-        )
-
-    async def call(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        try:
-            response = await self.client.post(path, json=body or {})
-        except httpx.HTTPError as exc:
-            raise ConnectionError(f"cannot reach {self.base_url}: {exc}") from exc
-        reply = response.json()
-        if reply.get("code") != 200:
-            raise LimClientError(
-                reply.get("code", 0), reply.get("msg", ""), reply.get("data")
-            )
-        return reply.get("data")
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
