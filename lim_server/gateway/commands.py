@@ -10,6 +10,7 @@ Modules for other domains add their handlers with :func:`command`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from lim_protocol.errors import ProtocolError
 from lim_protocol.packets import ApiRequest, ReceiveAck, SendP2P, encode_reply
 
 from ..api.operations import dispatch, load_operations
+from ..metrics import ack_latency
 
 if TYPE_CHECKING:
     from .sessions import Session
@@ -43,13 +45,14 @@ def _caller(session: Session) -> Any:
 @command(Command.MSG_P2P)
 def send_p2p(session: Session, body: dict[str, Any]) -> Any:
     packet = SendP2P.model_validate(body)
-    return _send_p2p(session, packet)
+    return _send_p2p(session, packet, time.perf_counter())
 
 
-async def _send_p2p(session: Session, packet: SendP2P) -> None:
+async def _send_p2p(session: Session, packet: SendP2P, started: float) -> None:
     services = session.gateway.services
     result = await services.messages.send_p2p(_caller(session), packet)
     session.reply(Command.MSG_ACK, data=result.message.ack(), rid=packet.rid)
+    ack_latency.observe(time.perf_counter() - started)
     if not result.duplicate and not result.receiver_online:
         stored = result.message
         session.send(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from lim_protocol.commands import Command
 from lim_protocol.packets import GroupRead, SendGroup
 
+from ..metrics import ack_latency
 from .commands import command
 
 if TYPE_CHECKING:
@@ -16,16 +18,17 @@ if TYPE_CHECKING:
 @command(Command.MSG_GROUP)
 def send_group(session: Session, body: dict[str, Any]) -> Any:
     packet = SendGroup.model_validate(body)
-    return _send_group(session, packet)
+    return _send_group(session, packet, time.perf_counter())
 
 
-async def _send_group(session: Session, packet: SendGroup) -> None:
+async def _send_group(session: Session, packet: SendGroup, started: float) -> None:
     assert session.caller is not None
     groups = session.gateway.services.groups
     result = await groups.send_message(session.caller, packet)
 
     # The ack goes out now; the fan-out task runs on the next loop turn.
     session.reply(Command.GROUP_MSG_ACK, data=result.message.ack(), rid=packet.rid)
+    ack_latency.observe(time.perf_counter() - started)
 
 
 @command(Command.GROUP_MSG_READ)

@@ -398,3 +398,18 @@ async def test_openapi_lists_every_operation_and_docs_are_served(api: Api) -> No
     assert set(load_operations()) <= set(schema["paths"])
     assert "/v1/auth/login" in schema["paths"]
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+async def test_every_ack_is_counted_in_the_latency_histogram(api: Api) -> None:
+    def acks(text: str) -> int:
+        lines = text.splitlines()
+        count = next(x for x in lines if x.startswith("lim_ack_latency_seconds_count"))
+        return int(count.split()[1])
+
+    alice = await api.harness.device("alice")
+    before = acks((await api.client.get("/metrics")).text)
+
+    await alice.send_message("alice", "a note")
+    await alice.send_message("alice", "another")
+
+    assert acks((await api.client.get("/metrics")).text) == before + 2
