@@ -101,7 +101,10 @@ def row_to_group(row: sqlite3.Row) -> Group:
     )
 
 
-def row_to_member(row: sqlite3.Row) -> Member:
+def row_to_member(
+    row: sqlite3.Row, sequence: str = "sequence", updated_at: str = "updated_at"
+) -> Member:
+    """A member from its row; joins rename the two columns groups also have."""
     return Member(
         app_id=row["app_id"],
         group_id=row["group_id"],
@@ -113,9 +116,9 @@ def row_to_member(row: sqlite3.Row) -> Member:
         join_sequence=row["join_sequence"],
         left=bool(row["left_group"]),
         leave_sequence=row["leave_sequence"],
-        sequence=row["sequence"],
+        sequence=row[sequence],
         member_sequence=row["member_sequence"],
-        updated_at=row["updated_at"],
+        updated_at=row[updated_at],
     )
 
 
@@ -136,18 +139,5 @@ def now_ms() -> int:
 
 
 def joined_member(row: sqlite3.Row) -> Member:
-    return Member(
-        app_id=row["app_id"],
-        group_id=row["group_id"],
-        member_id=row["member_id"],
-        role=row["role"],
-        alias=row["alias"],
-        mute_until=row["mute_until"],
-        joined_at=row["joined_at"],
-        join_sequence=row["join_sequence"],
-        left=bool(row["left_group"]),
-        leave_sequence=row["leave_sequence"],
-        sequence=row["m_sequence"],
-        member_sequence=row["member_sequence"],
-        updated_at=row["m_updated"],
-    )
+    """A member from a row joined with its group (``m_``-prefixed columns)."""
+    return row_to_member(row, sequence="m_sequence", updated_at="m_updated")
