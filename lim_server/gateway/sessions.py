@@ -202,17 +202,17 @@ class Session:
         self.gateway.frames_in += 1
         command = frame.command
 
-        if frame.version != 1:
-            error = ProtocolError(ErrorCode.VERSION_UNSUPPORTED, "version must be 1")
-            return self.fail(command, error)
-        if frame.encoding != 0:
-            error = ProtocolError(ErrorCode.ENCODING_UNSUPPORTED, "encoding must be 0")
-            return self.fail(command, error)
-
+        # The body is read first so that even a refusal can echo its rid.
         try:
             body = from_json(frame.body) if frame.body else {}
         except ValueError:
             body = None
+        if frame.version != 1:
+            error = ProtocolError(ErrorCode.VERSION_UNSUPPORTED, "version must be 1")
+            return self.fail(command, error, body)
+        if frame.encoding != 0:
+            error = ProtocolError(ErrorCode.ENCODING_UNSUPPORTED, "encoding must be 0")
+            return self.fail(command, error, body)
         if not isinstance(body, dict):
             error = ProtocolError(ErrorCode.BODY_NOT_JSON, "body is not a JSON object")
             return self.fail(command, error)

@@ -289,3 +289,24 @@ async def test_a_fragmented_websocket_message_over_the_limit_is_refused(
         assert ws.close_code == 1009
 
     await assert_server_still_serves(harness)
+
+
+@pytest.mark.parametrize(
+    ("offset", "value", "code"),
+    [(4, 2, ErrorCode.VERSION_UNSUPPORTED), (12, 1, ErrorCode.ENCODING_UNSUPPORTED)],
+    ids=["version", "encoding"],
+)
+async def test_a_refused_header_field_still_echoes_the_requests_rid(
+    users: Any, offset: int, value: int, code: int
+) -> None:
+    client = await logged_in(users)
+    body = b'{"rid": "r42", "path": "/v1/sync/cursors", "body": {}}'
+    frame = bytearray(encode_frame(Command.API_REQUEST, body, app_id=users.app_id))
+    struct.pack_into("!I", frame, offset, value)
+
+    await client.send_bytes(bytes(frame))
+    command, answer = await client.next_reply()
+
+    assert command == Command.API_RESPONSE
+    assert (answer["code"], answer["rid"]) == (code, "r42")
+    await client.close()
