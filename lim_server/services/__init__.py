@@ -30,9 +30,7 @@ class Services:
         self.messages = MessageService(store, router)
         self.sync = SyncService(store)
         self.groups = GroupService(store, router, self.sync, self.messages)
-        self.relations = RelationService(
-            store, router, self.messages, self.sync, self.apps
-        )
+        self.relations = RelationService(store, router, self.messages, self.sync)
         self.conversations = ConversationService(store, router, self.sync, self.apps)
         self.recall = RecallService(store, router, self.apps)
         self.presence = PresenceService(router)

@@ -26,7 +26,6 @@ from ..store import Store
 from ..store import relation_writes as ops
 from ..store import relations as rel
 from ..store.relations import FriendFields, RelationStore, request_wire
-from .apps import AppService
 from .context import Caller
 from .messages import MessageService
 from .send_checks import SendChecks
@@ -75,11 +74,10 @@ class RelationService:
         router: LocalRouter,
         messages: MessageService,
         sync: SyncService,
-        apps: AppService,
     ) -> None:
         self.store = store
         self.router = router
-        self.send_checks = SendChecks(store, apps)
+        self.send_checks = SendChecks(store)
         messages.checks.append(self.send_checks.check)
         messages.listeners.append(self.send_checks.on_message)
         sync.register("friends", self._pull_friends, self._friends_cursor)

@@ -14,7 +14,6 @@ from lim_protocol.errors import ErrorCode, ProtocolError
 from ..models import App, StoredMessage, User
 from ..store import Store
 from ..store.relations import NORMAL
-from .apps import AppService
 
 
 class SendChecks:
@@ -41,16 +40,14 @@ class SendChecks:
 
     MAX_REMEMBERED = 100_000
 
-    def __init__(self, store: Store, apps: AppService) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.apps = apps
         self._counts: OrderedDict[tuple[int, str, str], int] = OrderedDict()
 
     def check(self, app: App, sender: User, receiver: User) -> None:
         if sender.user_id == receiver.user_id:
             return
-        # The caller's app was read at login; the settings may have changed.
-        settings = self.apps.get(app.app_id).settings
+        settings = app.settings
         quota = settings.stranger_quota
         limited = not sender.is_admin and (
             quota is not None or settings.friend_check_on_send
