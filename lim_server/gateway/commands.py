@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from lim_protocol.commands import Command
@@ -43,18 +44,28 @@ def _caller(session: Session) -> Any:
 
 
 @command(Command.MSG_P2P)
-def send_p2p(session: Session, body: dict[str, Any]) -> Any:
+def send_p2p(session: Session, body: dict[str, Any]) -> None:
     packet = SendP2P.model_validate(body)
-    return _send_p2p(session, packet, time.perf_counter())
+    settle = partial(_p2p_done, session, body, time.perf_counter())
+    session.track()
+    try:
+        session.gateway.services.messages.submit_p2p(_caller(session), packet, settle)
+    except Exception:
+        session.untrack()
+        raise
 
 
-async def _send_p2p(session: Session, packet: SendP2P, started: float) -> None:
-    services = session.gateway.services
-    result = await services.messages.send_p2p(_caller(session), packet)
-    session.reply(Command.MSG_ACK, data=result.message.ack(), rid=packet.rid)
+def _p2p_done(
+    session: Session, body: dict[str, Any], started: float, outcome: Any
+) -> None:
+    session.untrack()
+    if isinstance(outcome, BaseException):
+        session.fail(Command.MSG_P2P, session.refusal(Command.MSG_P2P, outcome), body)
+        return
+    stored = outcome.message
+    session.reply(Command.MSG_ACK, data=stored.ack(), rid=body.get("rid"))
     ack_latency.observe(time.perf_counter() - started)
-    if not result.duplicate and not result.receiver_online:
-        stored = result.message
+    if not outcome.duplicate and not outcome.receiver_online:
         session.send(
             Command.MSG_RECEIVE_ACK,
             {

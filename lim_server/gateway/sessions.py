@@ -243,42 +243,44 @@ class Session:
     def _run(self, command: int, handler: Any, body: dict[str, Any]) -> None:
         try:
             pending = handler(self, body)
-        except ProtocolError as refused:
-            return self.fail(command, refused, body)
-        except ValidationError as exc:
-            invalid = ProtocolError(ErrorCode.INVALID_PARAMS, validation_message(exc))
-            return self.fail(command, invalid, body)
-        except Exception:
-            self.log.exception("command %d failed", command)
-            return self.fail(command, ProtocolError(ErrorCode.INTERNAL_ERROR), body)
+        except Exception as error:
+            return self.fail(command, self.refusal(command, error), body)
         if pending is None:
             return
 
         # Async handlers run concurrently; they queue their writes before
         # their first await, so commit order still follows arrival order.
         task = asyncio.ensure_future(pending)
+        self.track()
+        task.add_done_callback(lambda done: self._finished(command, body, done))
+
+    def _finished(self, command: int, body: dict[str, Any], task: Any) -> None:
+        self.untrack()
+        if not task.cancelled() and task.exception() is not None:
+            self.fail(command, self.refusal(command, task.exception()), body)
+
+    def track(self) -> None:
+        """Count a request in flight; past the limit, stop reading from the client."""
         self.inflight += 1
         if self.inflight >= self.gateway.settings.max_inflight and not self.paused:
             self.paused = True
             self._pause(True)
-        task.add_done_callback(lambda done: self._finished(command, body, done))
 
-    def _finished(self, command: int, body: dict[str, Any], task: Any) -> None:
+    def untrack(self) -> None:
+        """A request in flight has been answered."""
         self.inflight -= 1
         if self.paused and self.inflight < self.gateway.settings.max_inflight // 2:
             self.paused = False
             self._pause(False)
-        if task.cancelled():
-            return
-        error = task.exception()
-        if error is None:
-            return
+
+    def refusal(self, command: int, error: BaseException) -> ProtocolError:
+        """The error to answer a failed request with."""
+        if isinstance(error, ProtocolError):
+            return error
         if isinstance(error, ValidationError):
-            error = ProtocolError(ErrorCode.INVALID_PARAMS, validation_message(error))
-        if not isinstance(error, ProtocolError):
-            self.log.error("command %d failed", command, exc_info=error)
-            error = ProtocolError(ErrorCode.INTERNAL_ERROR)
-        self.fail(command, error, body)
+            return ProtocolError(ErrorCode.INVALID_PARAMS, validation_message(error))
+        self.log.error("command %d failed", command, exc_info=error)
+        return ProtocolError(ErrorCode.INTERNAL_ERROR)
 
     # login
 

@@ -11,10 +11,12 @@ finds the stored original and gets its ack again without a second push.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pydantic_core import to_json
@@ -26,15 +28,16 @@ from lim_protocol.packets import ReceiveAck, SendP2P
 from ..models import App, StoredMessage, User, p2p_conversation_id
 from ..routing import LocalRouter
 from ..store import Store
+from ..store.database import settle_future
 from ..store.messages import NewMessage
 from .context import Caller
 
 log = logging.getLogger(__name__)
 
-# A check receives the app, the sender and the receiver and raises a
-# ProtocolError to refuse the message (relations add friend and blacklist
-# checks here).
-SendCheck = Callable[[App, User, User], None]
+# A check receives the app, the sender, the receiver and the messageId and
+# raises a ProtocolError to refuse the message (relations add friend and
+# blacklist checks here). A check may run again for a resend.
+SendCheck = Callable[[App, User, User, str], None]
 
 # Delivered messages remembered for forwarding receipts without a read.
 RECENT_LIMIT = 65536
@@ -69,15 +72,41 @@ class MessageService:
             raise ProtocolError(ErrorCode.USER_SILENCED, "sender is silenced")
         return user
 
+    def submit_p2p(
+        self, caller: Caller, packet: SendP2P, done: Callable[[Any], None]
+    ) -> None:
+        """Store and deliver a 1:1 message; idempotent on ``messageId``.
+
+        Validation happens now and raises :class:`ProtocolError`. The rest
+        happens after the append commits: the message is pushed to the
+        receiver, then ``done`` is called on the event loop with a
+        :class:`SendResult` or with the exception that refused the write.
+        """
+        try:
+            message = self._accept(caller, packet)
+        except ProtocolError:
+            # A resend of a stored message is acked whatever changed since:
+            # the original passed these checks.
+            existing = self.store.messages.find(
+                caller.app_id, caller.user_id, packet.messageId
+            )
+            if existing is None:
+                raise
+            done(SendResult(existing, True, False))
+            return
+        self.store.messages.submit_append(
+            message, partial(self._appended, caller.origin, done)
+        )
+
     async def send_p2p(self, caller: Caller, packet: SendP2P) -> SendResult:
-        """Store and deliver a 1:1 message; idempotent on ``messageId``."""
+        """:meth:`submit_p2p` for callers that await."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.submit_p2p(caller, packet, partial(settle_future, future))
+        result: SendResult = await future
+        return result
+
+    def _accept(self, caller: Caller, packet: SendP2P) -> NewMessage:
         app_id = caller.app_id
-
-        # A resend of a stored message skips validation: the original passed.
-        existing = self.store.messages.find(app_id, caller.user_id, packet.messageId)
-        if existing is not None:
-            return SendResult(existing, True, False)
-
         sender = self._sender(caller)
         receiver = self.store.users.get(app_id, packet.toId)
         if receiver is None or receiver.deleted:
@@ -85,28 +114,34 @@ class MessageService:
                 ErrorCode.RECEIVER_NOT_FOUND, f"no user {packet.toId!r}"
             )
         for check in self.checks:
-            check(caller.app, sender, receiver)
+            check(caller.app, sender, receiver, packet.messageId)
 
         owners: tuple[tuple[str, str], ...] = ((sender.user_id, receiver.user_id),)
         if receiver.user_id != sender.user_id:
             owners += ((receiver.user_id, sender.user_id),)
-        stored, duplicate = await self.store.messages.append(
-            NewMessage(
-                app_id=app_id,
-                conversation_id=p2p_conversation_id(sender.user_id, receiver.user_id),
-                conversation_type=ConversationType.P2P,
-                from_id=sender.user_id,
-                to_id=receiver.user_id,
-                message_id=packet.messageId,
-                body=packet.messageBody.model_dump(mode="json", exclude_none=True),
-                owners=owners,
-            )
+        return NewMessage(
+            app_id=app_id,
+            conversation_id=p2p_conversation_id(sender.user_id, receiver.user_id),
+            conversation_type=ConversationType.P2P,
+            from_id=sender.user_id,
+            to_id=receiver.user_id,
+            message_id=packet.messageId,
+            body=packet.messageBody.model_dump(mode="json", exclude_none=True),
+            owners=owners,
         )
-        if duplicate:
-            return SendResult(stored, True, False)
 
-        online = self.deliver(stored, caller.origin)
-        return SendResult(stored, False, online)
+    def _appended(
+        self, origin: object | None, done: Callable[[Any], None], outcome: Any
+    ) -> None:
+        if isinstance(outcome, BaseException):
+            done(outcome)
+            return
+        stored, duplicate = outcome
+        if duplicate:
+            done(SendResult(stored, True, False))
+            return
+        online = self.deliver(stored, origin)
+        done(SendResult(stored, False, online))
 
     def deliver(self, stored: StoredMessage, origin: object | None) -> bool:
         """Push a stored message to the receiver and the sender's other devices.

@@ -44,7 +44,7 @@ class SendChecks:
         self.store = store
         self._counts: OrderedDict[tuple[int, str, str], int] = OrderedDict()
 
-    def check(self, app: App, sender: User, receiver: User) -> None:
+    def check(self, app: App, sender: User, receiver: User, message_id: str) -> None:
         if sender.user_id == receiver.user_id:
             return
         settings = app.settings
@@ -72,6 +72,8 @@ class SendChecks:
                 ErrorCode.FRIEND_REQUIRED,
                 f"{receiver.user_id!r} accepts messages from friends only",
             )
+        if self.store.messages.find(app_id, sender.user_id, message_id) is not None:
+            return  # a resend of a stored message costs nothing
         self._spend(app_id, sender.user_id, receiver.user_id, quota)
 
     def _spend(self, app_id: int, sender_id: str, receiver_id: str, quota: int) -> None:

@@ -19,6 +19,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Operation = Callable[..., Any]
+# Called on the event loop with an operation's result, or with the exception
+# it raised, once the transaction holding it has committed (or failed).
+Settle = Callable[[Any], None]
 
 MAX_BATCH = 4096
 # While writes keep coming, the writer waits this long after the first one
@@ -106,8 +110,17 @@ class Database:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._queue.put((operation, args, future, loop))
+        self._queue.put((operation, args, partial(settle_future, future), loop))
         return future
+
+    def submit_then(self, settle: Settle, operation: Operation, *args: Any) -> None:
+        """Queue ``operation(conn, *args)``; call ``settle(outcome)`` once committed.
+
+        The cheapest way to write from the event loop: no future, no task.
+        ``settle`` runs on the running loop with the operation's result, or
+        with the exception that refused it, in submission order.
+        """
+        self._queue.put((operation, args, settle, asyncio.get_running_loop()))
 
     async def write(self, operation: Operation, *args: Any) -> Any:
         """Run ``operation(conn, *args)`` in the writer; return once committed."""
@@ -200,12 +213,12 @@ class Database:
 
 
 def _resolve(batch: list[Any], outcomes: list[Any]) -> None:
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any]]] = {}
-    for (_, _, future, loop), outcome in zip(batch, outcomes, strict=True):
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Settle, Any]]] = {}
+    for (_, _, settle, loop), outcome in zip(batch, outcomes, strict=True):
         if loop is None:
-            future(outcome)
+            settle(outcome)
         else:
-            by_loop.setdefault(loop, []).append((future, outcome))
+            by_loop.setdefault(loop, []).append((settle, outcome))
 
     # One wake-up of each event loop per batch, not one per operation.
     for loop, pairs in by_loop.items():
@@ -215,14 +228,21 @@ def _resolve(batch: list[Any], outcomes: list[Any]) -> None:
             log.warning("event loop closed before %d results arrived", len(pairs))
 
 
-def _settle(pairs: list[tuple[asyncio.Future[Any], Any]]) -> None:
-    for future, outcome in pairs:
-        if future.done():
-            continue
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
+def _settle(pairs: list[tuple[Settle, Any]]) -> None:
+    for settle, outcome in pairs:
+        try:
+            settle(outcome)
+        except Exception:
+            log.exception("settling a committed write failed")
+
+
+def settle_future(future: asyncio.Future[Any], outcome: Any) -> None:
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 def now_ms() -> int:

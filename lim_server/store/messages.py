@@ -17,7 +17,7 @@ from typing import Any
 
 from ..models import StoredMessage
 from .counters import next_value
-from .database import Database
+from .database import Database, Settle
 from .keys import MessageKeyGenerator
 
 
@@ -66,12 +66,14 @@ class MessageStore:
 
     # writes
 
-    def submit_append(self, message: NewMessage) -> Any:
-        """Queue an append; the future yields ``(stored, duplicate)``."""
-        return self.db.submit(_append, self.keys, message)
+    def submit_append(self, message: NewMessage, settle: Settle) -> None:
+        """Queue an append; ``settle`` gets ``(stored, duplicate)`` or an error."""
+        self.db.submit_then(settle, _append, self.keys, message)
 
     async def append(self, message: NewMessage) -> tuple[StoredMessage, bool]:
-        result: tuple[StoredMessage, bool] = await self.submit_append(message)
+        result: tuple[StoredMessage, bool] = await self.db.write(
+            _append, self.keys, message
+        )
         return result
 
     async def purge_before(self, app_id: int, cutoff_ms: int) -> int:
