@@ -45,6 +45,7 @@ class Gateway:
         self.loop = asyncio.get_running_loop()
         self._sweeper: asyncio.Task[None] | None = None
         self._drained = asyncio.Event()
+        self._unflushed: list[Session] = []
 
         # counters for metrics
         self.accepted = 0
@@ -67,6 +68,19 @@ class Gateway:
         self.sessions.discard(session)
         if not self.sessions:
             self._drained.set()
+
+    def flush_soon(self, session: Session) -> None:
+        """Have ``session`` write its queued frames early in the next loop turn."""
+        if not self._unflushed:
+            self.loop.call_soon(self._flush)
+        self._unflushed.append(session)
+
+    def _flush(self) -> None:
+        sessions, self._unflushed = self._unflushed, []
+        for session in sessions:
+            # A closing session flushed what it had; a lost one cannot.
+            if session.state is not State.CLOSED:
+                session.flush()
 
     # listeners
 

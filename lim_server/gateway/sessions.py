@@ -10,8 +10,10 @@ Life of a session::
 
 Before login only LOGIN and PING are accepted. Every frame refreshes the
 idle clock; the gateway's sweeper closes sessions that stay silent or never
-log in. Outgoing frames go straight to the transport's buffer; a client
-whose buffer passes the bound is cut off and catches up later by sync.
+log in. Outgoing frames queued during one turn of the event loop leave in
+one write at the start of the next (an ack, a delivery and a receipt for
+the same device cost one system call); a client whose unsent bytes pass
+the bound is cut off and catches up later by sync.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class Session:
         self.paused = False
         self.close_code: int | None = None
         self._imei_bytes = b""
+        self._outgoing: list[bytes] = []
         self.log = SessionLog(log, {"session": self})
 
     def describe(self) -> str:
@@ -97,7 +100,7 @@ class Session:
 
     # transport primitives
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, frames: list[bytes]) -> None:
         raise NotImplementedError
 
     def _buffered(self) -> int:
@@ -124,12 +127,30 @@ class Session:
             len(self._imei_bytes),
             len(body),
         )
-        self._write(b"".join((header, self._imei_bytes, body)))
-        if self._buffered() > self.gateway.settings.max_buffer:
-            self.log.warning("slow consumer: %d bytes unsent", self._buffered())
-            self.gateway.slow_consumers += 1
-            self.close(ErrorCode.SLOW_CONSUMER, "too many unsent frames", abort=True)
+        if self._backlogged():
             return False
+        if not self._outgoing:
+            self.gateway.flush_soon(self)
+        self._outgoing.append(b"".join((header, self._imei_bytes, body)))
+        return True
+
+    def flush(self) -> None:
+        """Write the frames queued so far to the transport, in one go."""
+        frames = self._outgoing
+        if not frames:
+            return
+        self._outgoing = []
+        self._write(frames)
+        self._backlogged()
+
+    def _backlogged(self) -> bool:
+        """Cut the client off if the kernel stopped taking its bytes."""
+        unsent = self._buffered()
+        if unsent <= self.gateway.settings.max_buffer:
+            return False
+        self.log.warning("slow consumer: %d bytes unsent", unsent)
+        self.gateway.slow_consumers += 1
+        self.close(ErrorCode.SLOW_CONSUMER, "too many unsent frames", abort=True)
         return True
 
     def send(self, command: int, payload: Any) -> bool:
@@ -167,12 +188,19 @@ class Session:
         self.log.info("closing: %s (%d)", reason, code)
         self.close_code = code
         self._leave()
-        self._shutdown(code, reason, abort)
+        self._end(code, reason, abort)
 
     def abort(self) -> None:
         """Drop the connection at once, unsent frames and all."""
         self._leave()
-        self._shutdown(ErrorCode.SHUTTING_DOWN, "aborted", True)
+        self._end(ErrorCode.SHUTTING_DOWN, "aborted", True)
+
+    def _end(self, code: int, reason: str, abort: bool) -> None:
+        if abort:
+            self._outgoing.clear()
+        else:
+            self.flush()
+        self._shutdown(code, reason, abort)
 
     def _leave(self) -> None:
         was_active = self.state is State.ACTIVE

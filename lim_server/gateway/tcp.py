@@ -42,9 +42,9 @@ class TcpSession(Session, asyncio.Protocol):
 
     # transport primitives
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, frames: list[bytes]) -> None:
         assert self.transport is not None
-        self.transport.write(data)
+        self.transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
 
     def _buffered(self) -> int:
         assert self.transport is not None

@@ -103,20 +103,23 @@ class WebSocketSession(Session, asyncio.Protocol):
     def _flush(self) -> None:
         if self.transport is None:
             return
-        for chunk in self.ws.data_to_send():
-            if chunk:
-                self.transport.write(chunk)
-            elif self.transport.can_write_eof():
-                self.transport.write_eof()
+        chunks = self.ws.data_to_send()
+        # An empty chunk means "half-close": it only ever comes last.
+        data = b"".join(chunks)
+        if data:
+            self.transport.write(data)
+        if chunks and not chunks[-1] and self.transport.can_write_eof():
+            self.transport.write_eof()
         if self.ws.close_expected() and not self.transport.is_closing():
             self.transport.close()
 
     # transport primitives
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, frames: list[bytes]) -> None:
         if self.ws.state is not WsState.OPEN:
             return
-        self.ws.send_binary(data)
+        for frame in frames:
+            self.ws.send_binary(frame)
         self._flush()
 
     def _buffered(self) -> int:
