@@ -2,7 +2,7 @@
 
 Unread is derived, never counted: ``lastSequence - max(readSequence,
 startSequence)`` of the conversation. Appends advance the sender's own read
-sequence in the same transaction (``store.messages.advance_read``), so one's
+sequence in the same transaction (``store.appends``), so one's
 own messages never count. Every change is stamped for "changed since N"
 sync and pushed to the owner's other devices:
 

@@ -30,8 +30,8 @@ from lim_protocol.packets import GroupRead, SendGroup
 from ..models import StoredMessage, group_conversation_id
 from ..routing import LocalRouter
 from ..store import Store
+from ..store.appends import NewMessage
 from ..store.groups import MANAGER, OWNER, now_ms
-from ..store.messages import NewMessage
 from .context import Caller
 from .messages import MessageService
 

@@ -28,8 +28,8 @@ from lim_protocol.packets import ReceiveAck, SendP2P
 from ..models import App, StoredMessage, User, p2p_conversation_id
 from ..routing import LocalRouter
 from ..store import Store
+from ..store.appends import NewMessage
 from ..store.database import settle_future
-from ..store.messages import NewMessage
 from .context import Caller
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .appends import conversation_counter
 from .counters import next_value
 from .database import Database
-from .messages import conversation_counter
 
 FLAGS = ("pinned", "muted")
 

@@ -6,6 +6,10 @@ savepoint inside one transaction, commits, and only then resolves their
 futures. A caller that awaits ``write`` therefore knows its change is
 durable, and a busy server pays one fsync for many operations.
 
+Hot operations go further with :meth:`Database.submit_together`: a run of
+them queued back to back is handed to one call that does the work of all
+with a few statements (message appends do this).
+
 Reads run on the caller's thread against a separate connection. In WAL mode
 they see the last committed state and never block the writer.
 """
@@ -32,6 +36,8 @@ Operation = Callable[..., Any]
 # Called on the event loop with an operation's result, or with the exception
 # it raised, once the transaction holding it has committed (or failed).
 Settle = Callable[[Any], None]
+# run(conn, shared, items) -> one outcome per item, as if run one by one.
+RunOperation = Callable[[sqlite3.Connection, Any, list[Any]], list[Any]]
 
 MAX_BATCH = 4096
 # While writes keep coming, the writer waits this long after the first one
@@ -110,7 +116,7 @@ class Database:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._queue.put((operation, args, partial(settle_future, future), loop))
+        self._queue.put((operation, args, partial(settle_future, future), loop, False))
         return future
 
     def submit_then(self, settle: Settle, operation: Operation, *args: Any) -> None:
@@ -120,7 +126,21 @@ class Database:
         ``settle`` runs on the running loop with the operation's result, or
         with the exception that refused it, in submission order.
         """
-        self._queue.put((operation, args, settle, asyncio.get_running_loop()))
+        self._queue.put((operation, args, settle, asyncio.get_running_loop(), False))
+
+    def submit_together(
+        self, settle: Settle, run: RunOperation, shared: Any, item: Any
+    ) -> None:
+        """Queue ``item`` for ``run``, which may take it with its neighbours.
+
+        Consecutive items queued for the same ``run`` and ``shared`` value go
+        to one call ``run(conn, shared, items)`` in one savepoint; it returns
+        one outcome per item and must leave the database as running them one
+        by one would. If that call raises, each item is retried alone, so a
+        bad item fails alone. ``settle`` is as for :meth:`submit_then`.
+        """
+        loop = asyncio.get_running_loop()
+        self._queue.put((run, (shared, item), settle, loop, True))
 
     async def write(self, operation: Operation, *args: Any) -> Any:
         """Run ``operation(conn, *args)`` in the writer; return once committed."""
@@ -135,7 +155,7 @@ class Database:
             box.append(outcome)
             done.set()
 
-        self._queue.put((operation, args, finish, None))
+        self._queue.put((operation, args, finish, None, False))
         done.wait()
         if isinstance(box[0], BaseException):
             raise box[0]
@@ -169,8 +189,17 @@ class Database:
         outcomes: list[Any] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for operation, args, _, _ in batch:
-                outcomes.append(self._run_one(conn, operation, args))
+            start = 0
+            while start < len(batch):
+                operation, args, _, _, together = batch[start]
+                if not together:
+                    outcomes.append(self._run_one(conn, operation, args))
+                    start += 1
+                    continue
+                end = _run_end(batch, start)
+                items = [item[1][1] for item in batch[start:end]]
+                outcomes.extend(self._run_together(conn, operation, args[0], items))
+                start = end
             conn.execute("COMMIT")
         except Exception as exc:  # the commit itself failed: nothing is durable
             log.exception("group commit of %d operations failed", len(batch))
@@ -196,6 +225,21 @@ class Database:
         conn.execute("RELEASE op")
         return result
 
+    def _run_together(
+        self, conn: sqlite3.Connection, run: RunOperation, shared: Any, items: list[Any]
+    ) -> list[Any]:
+        outcome = self._run_one(conn, run, (shared, items))
+        if not isinstance(outcome, BaseException):
+            return list(outcome)
+        if len(items) == 1:
+            return [outcome]
+        log.warning("a run of %d failed, retrying one by one: %s", len(items), outcome)
+        results = []
+        for item in items:
+            alone = self._run_one(conn, run, (shared, [item]))
+            results.append(alone if isinstance(alone, BaseException) else alone[0])
+        return results
+
     # reads
 
     @property
@@ -212,9 +256,21 @@ class Database:
         return self.reader.execute(sql, tuple(params)).fetchall()
 
 
+def _run_end(batch: list[Any], start: int) -> int:
+    """Where the run of items that can go together starting at ``start`` ends."""
+    run, (shared, _), _, _, _ = batch[start]
+    end = start + 1
+    while end < len(batch):
+        operation, args, _, _, together = batch[end]
+        if not together or operation is not run or args[0] is not shared:
+            break
+        end += 1
+    return end
+
+
 def _resolve(batch: list[Any], outcomes: list[Any]) -> None:
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Settle, Any]]] = {}
-    for (_, _, settle, loop), outcome in zip(batch, outcomes, strict=True):
+    for (_, _, settle, loop, _), outcome in zip(batch, outcomes, strict=True):
         if loop is None:
             settle(outcome)
         else:

@@ -14,6 +14,7 @@ from lim_protocol.commands import ConversationType
 from lim_protocol.errors import ErrorCode, ProtocolError
 
 from ..models import group_conversation_id
+from .appends import conversation_counter
 from .counters import next_value
 from .group_records import (
     MEMBER,
@@ -28,7 +29,6 @@ from .group_records import (
     row_to_request,
     user_counter,
 )
-from .messages import conversation_counter
 
 
 def _group(conn: sqlite3.Connection, app_id: int, group_id: str) -> Group:

@@ -158,7 +158,7 @@ async def test_group_manager_may_recall_through_the_hook(harness):
     recall.group_role_of = lambda app_id, group_id, user_id: roles.get(user_id)
     recall.group_member_ids = lambda app_id, group_id: ["alice", "bob"]
     store = harness.server.store
-    from lim_server.store.messages import NewMessage
+    from lim_server.store.appends import NewMessage
 
     stored, _ = await store.messages.append(
         NewMessage(
@@ -184,7 +184,7 @@ async def test_group_member_may_not_recall_others_messages(harness):
     alice, bob = await _pair(harness)
     recall = harness.server.services.recall
     recall.group_role_of = lambda app_id, group_id, user_id: "member"
-    from lim_server.store.messages import NewMessage
+    from lim_server.store.appends import NewMessage
 
     stored, _ = await harness.server.store.messages.append(
         NewMessage(

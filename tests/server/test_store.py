@@ -14,8 +14,8 @@ import pytest
 
 from lim_server.store import Store
 from lim_server.store import keys as keys_module
+from lim_server.store.appends import NewMessage
 from lim_server.store.keys import MessageKeyGenerator, key_time_ms
-from lim_server.store.messages import NewMessage
 from lim_server.store.migrations import MIGRATIONS, migrate
 
 
