@@ -102,9 +102,21 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+FLAGS_CACHE_SIZE = 100_000
+
+
 class RelationStore:
-    def __init__(self, db: Database) -> None:
+    """Reads of friendships, requests and friend groups; writes through the writer.
+
+    ``flags`` answers from a bounded in-memory cache. Every change to these
+    tables goes through ``write``, which empties the cache once the change has
+    committed, so a cached answer never outlives the row it came from.
+    """
+
+    def __init__(self, db: Database, cache_size: int = FLAGS_CACHE_SIZE) -> None:
         self.db = db
+        self.cache_size = cache_size
+        self._flags: dict[tuple[int, str, str], tuple[int, bool]] = {}
 
     # friendship reads
 
@@ -120,12 +132,20 @@ class RelationStore:
 
         The narrow read that every checked 1:1 message makes.
         """
+        key = (app_id, owner_id, friend_id)
+        flags = self._flags.get(key)
+        if flags is not None:
+            return flags
         row = self.db.reader.execute(
             "SELECT status, black FROM friendships WHERE app_id = ?"
             " AND owner_id = ? AND friend_id = ?",
-            (app_id, owner_id, friend_id),
+            key,
         ).fetchone()
-        return (row[0], bool(row[1])) if row else (0, False)
+        flags = (row[0], bool(row[1])) if row else (0, False)
+        if len(self._flags) >= self.cache_size:
+            del self._flags[next(iter(self._flags))]
+        self._flags[key] = flags
+        return flags
 
     def friendships(
         self, app_id: int, owner_id: str, after: str = "", limit: int = 1000
@@ -309,4 +329,8 @@ class RelationStore:
     # writes: each is one atomic operation in the writer
 
     async def write(self, operation: Any, *args: Any) -> Any:
-        return await self.db.write(operation, *args)
+        try:
+            return await self.db.write(operation, *args)
+        finally:
+            # Writes are rare next to sends: forgetting everything is simplest.
+            self._flags.clear()

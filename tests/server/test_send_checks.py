@@ -19,6 +19,9 @@ async def test_block_then_send_is_refused_and_unblock_then_send_works(harness):
         await harness.user(name)
     a1 = await harness.device("alice")
     await call(harness, "alice", "/v1/friend/add", toId="bob")
+    # A send before the block: the server now remembers bob's row for alice.
+    ack = await a1.send_message("bob", {"type": "text", "text": "hello"})
+    assert ack["messageSequence"] == 1
     await call(harness, "bob", "/v1/blacklist/add", toId="alice")
 
     with pytest.raises(LimClientError) as info:
@@ -27,7 +30,23 @@ async def test_block_then_send_is_refused_and_unblock_then_send_works(harness):
 
     await call(harness, "bob", "/v1/blacklist/remove", toId="alice")
     ack = await a1.send_message("bob", {"type": "text", "text": "hi"})
+    assert ack["messageSequence"] == 2
+
+
+async def test_an_unfriended_sender_is_refused_at_once(harness):
+    for name in ("alice", "bob"):
+        await harness.user(name)
+    a1 = await harness.device("alice")
+    await settings(harness, friendCheckOnSend=True)
+    await call(harness, "alice", "/v1/friend/add", toId="bob")
+    ack = await a1.send_message("bob", {"type": "text", "text": "hello"})
     assert ack["messageSequence"] == 1
+
+    await call(harness, "bob", "/v1/friend/delete", toId="alice")
+
+    with pytest.raises(LimClientError) as info:
+        await a1.send_message("bob", {"type": "text", "text": "hi"})
+    assert info.value.code == ErrorCode.FRIEND_REQUIRED
 
 
 async def test_blacklist_check_off_lets_a_blocked_sender_through(harness):
