@@ -43,7 +43,7 @@ MAX_BATCH = 4096
 # While writes keep coming, the writer waits this long after the first one
 # so that one commit (and one fsync) carries many. A write that arrives on
 # a quiet database commits at once.
-COMMIT_WINDOW = 0.002
+COMMIT_WINDOW = 0.0005
 _STOP = object()
 
 

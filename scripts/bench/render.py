@@ -148,10 +148,13 @@ def render(
     w("**Durability.** lim runs with SQLite `synchronous=FULL` in WAL mode: every")
     w("acknowledged message was in a committed transaction that SQLite fsynced.")
     w("One writer thread commits in groups: a write arriving on a quiet database")
+    # Older result files predate these fields; their window was 2 ms.
+    window = f"{meta.get('commitWindowMs', 2):g} ms"
+    max_batch = meta.get("maxBatch", 4096)
     w("commits at once; while writes keep coming (the previous commit ended under")
-    w("2 ms ago) it waits 2 ms and commits everything queued by then, up to 4,096")
-    w("writes per transaction. Acks are sent after the COMMIT returns. Synapse runs")
-    w("with its defaults on SQLite. The floors store nothing.")
+    w(f"{window} ago) it waits {window} and commits everything queued by then, up")
+    w(f"to {max_batch:,} writes per transaction. Acks are sent after the COMMIT")
+    w("returns. Synapse runs with its defaults on SQLite. The floors store nothing.")
     w("")
     w(
         f"Machine: {meta.get('cpu')}, {meta.get('cores')} cores, Linux "

@@ -30,6 +30,8 @@ sys.path.insert(0, str(HERE))
 
 import render  # noqa: E402
 
+from lim_server.store.database import COMMIT_WINDOW, MAX_BATCH  # noqa: E402
+
 PY = sys.executable
 SERVER_CORE = "0"
 GENERATOR_CORE = "1"
@@ -735,6 +737,8 @@ def machine() -> dict[str, Any]:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "commit": commit,
+        "commitWindowMs": COMMIT_WINDOW * 1000,
+        "maxBatch": MAX_BATCH,
     }
 
 
