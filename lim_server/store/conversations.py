@@ -73,8 +73,10 @@ class ConversationStore:
         """Visible conversations: pinned first, then by last activity."""
         return self.db.query_all(
             _SELECT + " WHERE c.app_id = ? AND c.owner_id = ? AND c.deleted = 0"
+            # Message keys are time-ordered and unique: they break ties
+            # between messages stored in the same millisecond.
             " ORDER BY c.pinned DESC, coalesce(m.created_at, c.updated_at) DESC,"
-            " c.conversation_id",
+            " m.message_key DESC, c.conversation_id",
             (app_id, owner_id),
         )
 
