@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lim_protocol.errors import ConfigError
 
+from .store.database import COMMIT_WINDOW
+
 CONFIG_NAME = "lim.toml"
 DATABASE_NAME = "lim.db"
 RUNTIME_NAME = "server.json"
@@ -44,6 +46,7 @@ class ServerConfig(BaseModel):
     ssh_port: int = Field(default=2222, ge=-1, le=65535)
     node_id: int = Field(default=0, ge=0, le=1023)
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    commit_window_ms: float = Field(default=COMMIT_WINDOW * 1000, ge=0, le=50)
     max_body: int = Field(default=1 << 20, ge=1024, le=64 << 20)
     max_buffer: int = Field(default=4 << 20, ge=64 << 10)
     login_timeout: float = Field(default=10.0, gt=0)
@@ -117,6 +120,11 @@ ssh_port = {config.ssh_port}
 # SQLite durability: FULL fsyncs each group commit (survives power loss);
 # NORMAL survives a crash of lim but maybe not of the machine.
 synchronous = "{config.synchronous}"
+# While writes keep coming, how long the writer gathers more of them before
+# one commit (and one fsync) carries them all, in milliseconds. Longer saves
+# CPU under load and adds at most this much to a send's latency; a write on
+# a quiet database commits at once whatever it is.
+commit_window_ms = {config.commit_window_ms:g}
 
 # Largest frame body a client may send, in bytes.
 max_body = {config.max_body}

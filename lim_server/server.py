@@ -38,7 +38,10 @@ class LimServer:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.store = Store(
-            config.database_path, synchronous=config.synchronous, node_id=config.node_id
+            config.database_path,
+            synchronous=config.synchronous,
+            node_id=config.node_id,
+            commit_window=config.commit_window_ms / 1000,
         )
         self.router = LocalRouter()
         self.services: Services

@@ -21,8 +21,15 @@ from .users import UserStore
 class Store:
     """The repositories over one database."""
 
-    def __init__(self, path: Path | str, *, synchronous: str = "FULL", node_id=0):
-        self.db = Database(path, synchronous=synchronous)
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        synchronous: str = "FULL",
+        node_id: int = 0,
+        commit_window: float | None = None,
+    ) -> None:
+        self.db = Database(path, synchronous=synchronous, commit_window=commit_window)
         self.node_id = node_id
         self.apps: AppStore
         self.users: UserStore

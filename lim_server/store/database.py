@@ -67,15 +67,23 @@ class Database:
 
     ``synchronous`` is SQLite's pragma: ``FULL`` (the default) fsyncs every
     commit, so an acked change survives power loss; ``NORMAL`` survives a
-    crash of the process but not of the machine.
+    crash of the process but not of the machine. ``commit_window`` (seconds,
+    default :data:`COMMIT_WINDOW`) is how long the writer gathers more work
+    while writes keep coming.
     """
 
-    def __init__(self, path: Path | str, *, synchronous: str = "FULL") -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        synchronous: str = "FULL",
+        commit_window: float | None = None,
+    ) -> None:
         self.path = Path(path)
         self.synchronous = synchronous
         self.batches = 0
         self.operations = 0
-        self.commit_window = COMMIT_WINDOW
+        self.commit_window = COMMIT_WINDOW if commit_window is None else commit_window
         self._last_commit = 0.0
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
