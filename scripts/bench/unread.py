@@ -1,8 +1,8 @@
 """Writer cost of one 1:1 append, which keeps the sender's read sequence.
 
-Appends 1:1 messages straight through the writer's ``_append`` in batches of
-500 per transaction (as group commit does) on a fresh database; prints the
-median of three runs in CPU microseconds per append. Run it against an older
+Appends 1:1 messages straight through the writer's ``append_many`` in runs
+of 500 per transaction (as group commit does) on a fresh database; prints
+the median of three runs in CPU microseconds per append. Run it against an older
 checkout (``PYTHONPATH=old-tree``) to compare.
 
     PYTHONPATH=. python scripts/bench/unread.py [--messages 20000]
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from lim_server.models import p2p_conversation_id
-from lim_server.store import messages
+from lim_server.store.appends import NewMessage, append_many
 from lim_server.store.database import connect
 from lim_server.store.keys import MessageKeyGenerator
 from lim_server.store.migrations import migrate
@@ -33,22 +33,25 @@ def run(count: int) -> float:
         pairs = [(f"u{i}", f"u{i + 1}") for i in range(0, 200, 2)]
         started = time.process_time()
         for start in range(0, count, BATCH):
-            conn.execute("BEGIN")
+            run = []
             for index in range(start, min(start + BATCH, count)):
                 sender, receiver = pairs[index % len(pairs)]
                 if index % 2:
                     sender, receiver = receiver, sender
-                new = messages.NewMessage(
-                    app_id=1,
-                    conversation_id=p2p_conversation_id(sender, receiver),
-                    conversation_type=0,
-                    from_id=sender,
-                    to_id=receiver,
-                    message_id=f"m{index}",
-                    body={"type": "text", "text": "hello"},
-                    owners=((sender, receiver), (receiver, sender)),
+                run.append(
+                    NewMessage(
+                        app_id=1,
+                        conversation_id=p2p_conversation_id(sender, receiver),
+                        conversation_type=0,
+                        from_id=sender,
+                        to_id=receiver,
+                        message_id=f"m{index}",
+                        body={"type": "text", "text": "hello"},
+                        owners=((sender, receiver), (receiver, sender)),
+                    )
                 )
-                messages._append(conn, keys, new)
+            conn.execute("BEGIN")
+            append_many(conn, keys, run)
             conn.execute("COMMIT")
         elapsed = time.process_time() - started
         conn.close()
