@@ -746,7 +746,21 @@ LIGHT_RATE = 20.0
 GROUP_SIZES = (10, 100, 1000)
 # Messages per second sent to each group size: about 5,000 deliveries/s.
 GROUP_RATES = {10: 400.0, 100: 50.0, 1000: 5.0}
-SOCKET_STEPS = [250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 10000, 12000, 16000, 24000]
+SOCKET_STEPS = [
+    250,
+    500,
+    1000,
+    1500,
+    2000,
+    3000,
+    4000,
+    6000,
+    8000,
+    10000,
+    12000,
+    16000,
+    24000,
+]
 SYNAPSE_STEPS = [5, 10, 20, 40, 80]
 
 
