@@ -30,7 +30,8 @@ sys.path.insert(0, str(HERE))
 
 import render  # noqa: E402
 
-from lim_server.store.database import COMMIT_WINDOW, MAX_BATCH  # noqa: E402
+from lim_server.config import load_config  # noqa: E402
+from lim_server.store.database import MAX_BATCH  # noqa: E402
 
 PY = sys.executable
 SERVER_CORE = "0"
@@ -737,7 +738,9 @@ def machine() -> dict[str, Any]:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "commit": commit,
-        "commitWindowMs": COMMIT_WINDOW * 1000,
+        # What the servers under test use: the default unless the environment
+        # (LIM_COMMIT_WINDOW_MS) says otherwise.
+        "commitWindowMs": load_config(WORK, environ=ENV).commit_window_ms,
         "maxBatch": MAX_BATCH,
     }
 
