@@ -86,7 +86,12 @@ class RealServer:
 
 
 class Sender:
-    """One client sending numbered messages until its connection dies."""
+    """One client keeping WINDOW numbered messages in flight until it dies.
+
+    Each of WINDOW workers records a message as attempted, sends it, and on
+    its ack sends the next, so whenever the server dies every worker has a
+    message out that will never be acked.
+    """
 
     def __init__(self, user_id: str, peer: str) -> None:
         self.user_id = user_id
@@ -97,22 +102,21 @@ class Sender:
     async def run(self, server: RealServer) -> None:
         session = await server.session(self.user_id)
         try:
-            while not session.closed.is_set():
-                start = len(self.attempted)
-                ids = [f"{self.user_id}-{n}" for n in range(start, start + WINDOW)]
-                self.attempted += ids
-                await asyncio.gather(*(self._send(session, mid) for mid in ids))
+            await asyncio.gather(*(self._worker(session) for _ in range(WINDOW)))
         finally:
             await session.close()
 
-    async def _send(self, session: ClientSession, message_id: str) -> None:
-        try:
-            ack = await session.send_message(self.peer, message_id, message_id)
-        except Exception:
-            # The server died under it (or refused it): the message is unacked
-            # and the test resends it after the restart.
-            return
-        self.acked[message_id] = (ack["messageKey"], ack["messageSequence"])
+    async def _worker(self, session: ClientSession) -> None:
+        while True:
+            message_id = f"{self.user_id}-{len(self.attempted)}"
+            self.attempted.append(message_id)
+            try:
+                ack = await session.send_message(self.peer, message_id, message_id)
+            except Exception:
+                # The server died under it (or refused it): the message is
+                # unacked and the test resends it after the restart.
+                return
+            self.acked[message_id] = (ack["messageKey"], ack["messageSequence"])
 
 
 async def pull_all(session: ClientSession) -> dict[str, list[dict[str, Any]]]:
